@@ -1,0 +1,20 @@
+// Shared Jest settings for every project. SWC transforms TypeScript (decorators and metadata included);
+// workspace imports (@idp/*) resolve to sources so tests never need a build first.
+const path = require('node:path');
+const fs = require('node:fs');
+const swcrc = JSON.parse(fs.readFileSync(path.join(__dirname, '.swcrc'), 'utf8'));
+
+module.exports = {
+  testEnvironment: 'node',
+  transform: { '^.+\\.(t|j)sx?$': ['@swc/jest', { ...swcrc, swcrc: false }] },
+  // ESM-only packages (uuid, @noble/*, @scure/*) must be transformed too.
+  transformIgnorePatterns: ['/node_modules/(?!(uuid|@noble|@scure)/)'],
+  moduleNameMapper: { '^@idp/([a-z-]+)$': path.join(__dirname, 'libs/$1/src/index.ts') },
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
+  testMatch: ['<rootDir>/src/**/*.spec.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  setupFiles: [path.join(__dirname, 'tools/jest/setup.js')],
+  testTimeout: 30000,
+  globalSetup: path.join(__dirname, 'tools/jest/global-setup.js'),
+  globalTeardown: path.join(__dirname, 'tools/jest/global-teardown.js'),
+};

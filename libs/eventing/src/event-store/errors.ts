@@ -1,0 +1,42 @@
+/** Base of every error the event store ports throw; `code` is stable and grep-able. */
+export class EventStoreError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * An append's expected revision did not match the stream. `actual` is the stream's current revision,
+ * or `'no_stream'` when the stream does not exist. Nothing of the append was written.
+ */
+export class WrongExpectedVersion extends EventStoreError {
+  constructor(
+    readonly stream: string,
+    readonly expected: import('./event-store.port').ExpectedRevision,
+    readonly actual: number | 'no_stream',
+  ) {
+    super(
+      'EVENT_STORE.WRONG_EXPECTED_VERSION',
+      `stream ${stream}: expected revision ${String(expected)}, actual ${String(actual)}`,
+    );
+  }
+}
+
+/** The store could not be reached or answered with an unexpected failure. Safe to retry. */
+export class EventStoreUnavailable extends EventStoreError {
+  constructor(message: string, cause?: unknown) {
+    super('EVENT_STORE.UNAVAILABLE', message, { cause });
+  }
+}
+
+/** The caller passed something the store cannot accept (empty stream name, non-JSON data, …). */
+export class InvalidAppend extends EventStoreError {
+  constructor(message: string) {
+    super('EVENT_STORE.INVALID_APPEND', message);
+  }
+}

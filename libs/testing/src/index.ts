@@ -1,0 +1,3 @@
+export * from './infra';
+export * from './describe-with-infra';
+export * from './postgres';
