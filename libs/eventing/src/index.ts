@@ -1,2 +1,4 @@
 export * from './event-store';
 export * from './ids/uuid-v7';
+export * from './decider';
+export * from './uniqueness';

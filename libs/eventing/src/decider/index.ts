@@ -1,0 +1,3 @@
+export * from './decider';
+export * from './handle-command';
+export * from './upcasters';

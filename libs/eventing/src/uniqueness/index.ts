@@ -1,0 +1,2 @@
+export * from './uniqueness-guard.port';
+export * from './reservation-stream.guard';
