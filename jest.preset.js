@@ -9,7 +9,10 @@ module.exports = {
   transform: { '^.+\\.(t|j)sx?$': ['@swc/jest', { ...swcrc, swcrc: false }] },
   // ESM-only packages (uuid, @noble/*, @scure/*) must be transformed too.
   transformIgnorePatterns: ['/node_modules/(?!(uuid|@noble|@scure)/)'],
-  moduleNameMapper: { '^@idp/([a-z-]+)$': path.join(__dirname, 'libs/$1/src/index.ts') },
+  moduleNameMapper: {
+    '^@idp/([a-z-]+)$': path.join(__dirname, 'libs/$1/src/index.ts'),
+    '^@idp/([a-z-]+)/testing$': path.join(__dirname, 'libs/$1/src/testing/index.ts'),
+  },
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   testMatch: ['<rootDir>/src/**/*.spec.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],

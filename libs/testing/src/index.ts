@@ -1,4 +1,3 @@
 export * from './infra';
 export * from './describe-with-infra';
 export * from './postgres';
-export * from './decider-spec';

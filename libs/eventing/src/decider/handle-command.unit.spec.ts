@@ -1,4 +1,4 @@
-import { spec } from '@idp/testing';
+import { spec } from '../testing';
 import { InMemoryEventStore } from '../event-store/in-memory/in-memory-event-store';
 import { WrongExpectedVersion } from '../event-store/errors';
 import type { EventStore } from '../event-store/event-store.port';

@@ -1,4 +1,4 @@
-import { type Command, type Decider, type DomainEvent, fold } from '@idp/eventing';
+import { type Command, type Decider, type DomainEvent, fold } from '../decider/decider';
 
 type ErrorClass = abstract new (...args: never[]) => Error;
 

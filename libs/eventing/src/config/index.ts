@@ -1,0 +1,2 @@
+export * from './infra-config';
+export * from './reachability';

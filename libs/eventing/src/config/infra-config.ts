@@ -1,0 +1,105 @@
+import { isAbsolute, resolve } from 'node:path';
+
+/**
+ * Infrastructure configuration, read from the environment. The mode is configuration, not code:
+ * every adapter is chosen from these URLs, and a bad value stops the process at boot with one line that
+ * names the setting (`ConfigError`).
+ */
+export interface InfraConfig {
+  eventStore:
+    | { kind: 'pglite'; dataDir: string | 'memory://' }
+    | { kind: 'postgres'; url: string }
+    | { kind: 'kurrentdb'; url: string };
+  /** Kafka brokers; absent means the in-process bus (embedded mode). */
+  kafkaBrokers?: string[];
+  /** MongoDB URL for read models; absent means in-memory read models rebuilt at boot. */
+  mongoUrl?: string;
+  /** SMTP URL; absent means the local outbox folder. */
+  smtpUrl?: string;
+  port: number;
+  host: string;
+  dataDir: string;
+  mode: 'embedded' | 'distributed';
+}
+
+/** A configuration value that cannot work. Its message is one line naming the setting and the value. */
+export class ConfigError extends Error {
+  constructor(
+    readonly setting: string,
+    message: string,
+  ) {
+    super(`${setting}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const redact = (url: string) => url.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:***@');
+
+const parseUrl = (setting: string, value: string, protocols: string[]): URL => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(setting, `"${redact(value)}" is not a URL (expected ${protocols.map((p) => `${p}//…`).join(' or ')})`);
+  }
+  if (!protocols.includes(url.protocol))
+    throw new ConfigError(setting, `"${redact(value)}" has scheme ${url.protocol} (expected ${protocols.map((p) => `${p}//…`).join(' or ')})`);
+  if (!url.hostname && url.protocol !== 'pglite:') throw new ConfigError(setting, `"${redact(value)}" has no host`);
+  return url;
+};
+
+const BROKER = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
+
+export const loadInfraConfig = (env: NodeJS.ProcessEnv = process.env): InfraConfig => {
+  const dataDir = env.DATA_DIR?.trim() || './data';
+  const absData = isAbsolute(dataDir) ? dataDir : resolve(process.cwd(), dataDir);
+
+  let eventStore: InfraConfig['eventStore'];
+  const es = env.EVENT_STORE_URL?.trim();
+  if (!es) eventStore = { kind: 'pglite', dataDir: resolve(absData, 'event-store') };
+  else {
+    const url = parseUrl('EVENT_STORE_URL', es, ['postgres:', 'postgresql:', 'esdb:', 'esdb+discover:', 'kurrentdb:', 'kurrentdb+discover:', 'pglite:']);
+    if (url.protocol === 'pglite:') {
+      const path = es.slice('pglite://'.length);
+      eventStore = { kind: 'pglite', dataDir: path === 'memory' || path === '' ? 'memory://' : resolve(absData, '..', path) };
+    } else if (url.protocol.startsWith('postgres')) eventStore = { kind: 'postgres', url: es };
+    else eventStore = { kind: 'kurrentdb', url: es };
+  }
+
+  let kafkaBrokers: string[] | undefined;
+  if (env.KAFKA_BROKERS?.trim()) {
+    kafkaBrokers = env.KAFKA_BROKERS.split(',').map((b) => b.trim()).filter(Boolean);
+    for (const b of kafkaBrokers) {
+      const m = BROKER.exec(b);
+      if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535)
+        throw new ConfigError('KAFKA_BROKERS', `"${b}" is not host:port (expected a comma-separated list such as 127.0.0.1:9092)`);
+    }
+  }
+
+  const mongoUrl = env.MONGO_URL?.trim() || undefined;
+  if (mongoUrl) parseUrl('MONGO_URL', mongoUrl, ['mongodb:', 'mongodb+srv:']);
+  const smtpUrl = env.SMTP_URL?.trim() || undefined;
+  if (smtpUrl) parseUrl('SMTP_URL', smtpUrl, ['smtp:', 'smtps:']);
+
+  const port = Number(env.PORT ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError('PORT', `"${env.PORT}" is not a port number (0-65535)`);
+
+  const distributedParts = [eventStore.kind !== 'pglite', !!kafkaBrokers, !!mongoUrl];
+  return {
+    eventStore,
+    kafkaBrokers,
+    mongoUrl,
+    smtpUrl,
+    port,
+    host: env.HOST?.trim() || '0.0.0.0',
+    dataDir: absData,
+    mode: distributedParts.some(Boolean) ? 'distributed' : 'embedded',
+  };
+};
+
+/** Settings a distributed service must have: running one half-configured is refused at boot. */
+export const requireDistributed = (config: InfraConfig): void => {
+  if (config.eventStore.kind === 'pglite') throw new ConfigError('EVENT_STORE_URL', 'is required in distributed mode (postgres://… or esdb://…)');
+  if (!config.kafkaBrokers) throw new ConfigError('KAFKA_BROKERS', 'is required in distributed mode');
+  if (!config.mongoUrl) throw new ConfigError('MONGO_URL', 'is required in distributed mode');
+};
