@@ -2,7 +2,7 @@ import { spec } from '../testing';
 import { InMemoryEventStore } from '../event-store/in-memory/in-memory-event-store';
 import { WrongExpectedVersion } from '../event-store/errors';
 import type { EventStore } from '../event-store/event-store.port';
-import { type Decider, DomainError } from './decider';
+import { type CommandMetadata, type Decider, DomainError } from './decider';
 import { handleCommand } from './handle-command';
 import { Upcasters } from './upcasters';
 
@@ -11,10 +11,11 @@ type WalletEvent =
   | { type: 'WalletOpened'; data: { owner: string } }
   | { type: 'Deposited'; data: { amount: number } }
   | { type: 'Withdrawn'; data: { amount: number } };
-type WalletCommand =
+type WalletCommand = (
   | { type: 'Open'; data: { owner: string } }
   | { type: 'Deposit'; data: { amount: number } }
-  | { type: 'Withdraw'; data: { amount: number } };
+  | { type: 'Withdraw'; data: { amount: number } }
+) & { metadata?: CommandMetadata };
 type WalletState = { open: boolean; balance: number };
 class InsufficientFunds extends DomainError {
   constructor() {

@@ -40,3 +40,17 @@ export class InvalidAppend extends EventStoreError {
     super('EVENT_STORE.INVALID_APPEND', message);
   }
 }
+
+/** A read was asked with arguments no store can answer (negative revision, zero limit, …). */
+export class InvalidRead extends EventStoreError {
+  constructor(message: string) {
+    super('EVENT_STORE.INVALID_READ', message);
+  }
+}
+
+/** The store (or checkpoint store) was closed; it cannot be used again. Not retryable. */
+export class EventStoreClosed extends EventStoreError {
+  constructor() {
+    super('EVENT_STORE.CLOSED', 'event store is closed');
+  }
+}

@@ -1,12 +1,12 @@
-import { uuidv7 } from '../../ids/uuid-v7';
-import { EventStoreError, WrongExpectedVersion } from '../errors';
+import { EventStoreClosed, WrongExpectedVersion } from '../errors';
 import type { Position, RecordedEvent, NewEvent } from '../event';
 import type { AppendResult, EventStore, ExpectedRevision, ReadStreamOptions } from '../event-store.port';
-import { toJson, validateAppend } from '../validate';
+import { encodeAppend, readAllArgs, readStreamArgs, revisionMatches } from '../validate';
 
 /**
- * Event store in process memory, for unit tests only. Appends are synchronous inside the promise, so they
- * are trivially atomic and ordered; data is copied through JSON so callers never share objects with it.
+ * Event store in process memory, for unit tests only. Appends are synchronous inside the promise, so they are
+ * trivially atomic and ordered, and positions are dense (1, 2, 3, …). Data is copied through JSON on the way in
+ * and cloned on the way out, so callers never share objects with it.
  */
 export class InMemoryEventStore implements EventStore {
   private readonly all: RecordedEvent[] = [];
@@ -15,29 +15,27 @@ export class InMemoryEventStore implements EventStore {
 
   constructor(private readonly now: () => Date = () => new Date()) {}
 
-  async append(stream: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+  async append(
+    stream: string,
+    events: readonly NewEvent[],
+    expected: ExpectedRevision,
+  ): Promise<AppendResult> {
     this.assertOpen();
-    validateAppend(stream, events, expected);
+    const encoded = encodeAppend(stream, events, expected);
     const existing = this.streams.get(stream) ?? [];
     const current = existing.length - 1;
-    const ok =
-      expected === 'any' ||
-      (expected === 'no_stream' && existing.length === 0) ||
-      (expected === 'stream_exists' && existing.length > 0) ||
-      expected === current;
-    if (!ok) throw new WrongExpectedVersion(stream, expected, existing.length === 0 ? 'no_stream' : current);
-    const encoded = events.map((e) => ({
-      data: toJson(e.data, `data of ${e.type}`),
-      metadata: toJson(e.metadata ?? {}, `metadata of ${e.type}`),
-    }));
+    if (!revisionMatches(expected, current))
+      throw new WrongExpectedVersion(stream, expected, current === -1 ? 'no_stream' : current);
+    if (encoded.length === 0)
+      return { nextExpectedRevision: current, position: existing.at(-1)?.position ?? 0n };
     const occurredAt = this.now();
-    events.forEach((e, i) => {
+    for (const e of encoded) {
       const recorded: RecordedEvent = {
-        id: e.id ?? uuidv7(),
+        id: e.id,
         type: e.type,
-        data: JSON.parse(encoded[i]!.data),
-        schemaVersion: e.schemaVersion ?? 1,
-        metadata: JSON.parse(encoded[i]!.metadata),
+        data: JSON.parse(e.data),
+        schemaVersion: e.schemaVersion,
+        metadata: JSON.parse(e.metadata),
         stream,
         revision: existing.length,
         position: BigInt(this.all.length + 1),
@@ -45,25 +43,28 @@ export class InMemoryEventStore implements EventStore {
       };
       existing.push(recorded);
       this.all.push(recorded);
-    });
+    }
     this.streams.set(stream, existing);
     return { nextExpectedRevision: existing.length - 1, position: BigInt(this.all.length) };
   }
 
-  async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+  async readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
     this.assertOpen();
-    const from = options.fromRevision ?? 0;
-    const events = (this.streams.get(stream) ?? []).slice(from, options.maxCount ? from + options.maxCount : undefined);
-    return events.map(copy);
+    const { fromRevision, maxCount } = readStreamArgs(options);
+    const end = maxCount === undefined ? undefined : fromRevision + maxCount;
+    return (this.streams.get(stream) ?? []).slice(fromRevision, end).map(copy);
   }
 
-  async readAll(after: Position = 0n, limit = 1000): Promise<RecordedEvent[]> {
+  async readAll(after?: Position, limit?: number): Promise<RecordedEvent[]> {
     this.assertOpen();
-    const start = Number(after < 0n ? 0n : after);
-    return this.all.slice(start, start + limit).map(copy);
+    const args = readAllArgs(after, limit);
+    // Position p is at index p - 1, so the event right after `after` is at index `after`.
+    const start = args.after > BigInt(this.all.length) ? this.all.length : Number(args.after);
+    return this.all.slice(start, start + args.limit).map(copy);
   }
 
   async headPosition(): Promise<Position | undefined> {
+    this.assertOpen();
     return this.all.length ? BigInt(this.all.length) : undefined;
   }
 
@@ -72,7 +73,7 @@ export class InMemoryEventStore implements EventStore {
   }
 
   private assertOpen() {
-    if (this.closed) throw new EventStoreError('EVENT_STORE.CLOSED', 'event store is closed');
+    if (this.closed) throw new EventStoreClosed();
   }
 }
 
