@@ -4,3 +4,4 @@ export * from './decider';
 export * from './uniqueness';
 export * from './config';
 export * from './runtime';
+export * from './bus';

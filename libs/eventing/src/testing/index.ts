@@ -3,3 +3,4 @@ export * from './decider-spec';
 export * from '../event-store/event-store.contract';
 export * from '../event-store/checkpoint-store.contract';
 export * from '../uniqueness/uniqueness-guard.contract';
+export * from '../bus/bus.contract';

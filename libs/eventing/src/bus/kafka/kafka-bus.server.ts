@@ -1,0 +1,60 @@
+import { type KafkaContext, type KafkaOptions, type ReadPacket, ServerKafka } from '@nestjs/microservices';
+import { NO_EVENT_HANDLER } from '@nestjs/microservices/constants';
+import type { Consumer } from '@nestjs/microservices/external/kafka.interface';
+import { isObservable, lastValueFrom } from 'rxjs';
+import { type KafkaAdminSource, ensureTopics } from './kafka-topics';
+
+/** Topics a process creates for itself before it subscribes (see `ensureTopics`). */
+export interface TopicProvisioning {
+  partitions: number;
+  replicationFactor: number;
+}
+
+/**
+ * Nest's `ServerKafka` with two changes, everything else (consumer group, per-partition sequential
+ * `eachMessage`, request replies) is Nest's:
+ * - the topics of every handler pattern are created before the consumer subscribes (unless provisioning
+ *   is off), so a service boots against a cluster with auto-creation disabled;
+ * - an event handler returning an observable that completes empty is a success (Nest's `lastValueFrom`
+ *   would reject with EmptyError and have the record redelivered forever).
+ *
+ * Delivery guarantee (verified by the contract suite): kafkajs resolves an offset only after `eachMessage`
+ * resolved, and ServerKafka awaits an event handler's promise/observable, whose error (passed through
+ * Nest's RPC exception filter) rejects `eachMessage`. The offset is then not committed and kafkajs
+ * refetches the record after its retry backoff, then restarts the consumer when retries run out. A record
+ * is therefore committed only after its handler succeeded, and a crash mid-handling redelivers it.
+ */
+export class KafkaBusServer extends ServerKafka {
+  constructor(
+    options: Required<KafkaOptions>['options'],
+    private readonly provisioning: TopicProvisioning | null,
+  ) {
+    super(options);
+  }
+
+  override async bindEvents(consumer: Consumer): Promise<void> {
+    if (this.provisioning && this.client) {
+      await ensureTopics(
+        this.client as unknown as KafkaAdminSource,
+        [...this.messageHandlers.keys()],
+        this.provisioning.partitions,
+        {
+          replicationFactor: this.provisioning.replicationFactor,
+        },
+      );
+    }
+    return super.bindEvents(consumer);
+  }
+
+  override async handleEvent(pattern: string, packet: ReadPacket, context: KafkaContext): Promise<unknown> {
+    const handler = this.getHandlerByPattern(pattern);
+    if (!handler) return this.logger.error(NO_EVENT_HANDLER`${pattern}`);
+    return this.onProcessingStartHook(this.transportId, context, async () => {
+      const resultOrStream = await handler(packet.data, context);
+      if (isObservable(resultOrStream)) {
+        await lastValueFrom(resultOrStream, { defaultValue: undefined });
+        this.onProcessingEndHook?.(this.transportId, context);
+      }
+    });
+  }
+}
