@@ -19,7 +19,7 @@ export default [
           enforceBuildableLibDependency: false,
           allow: [],
           depConstraints: [
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:service', 'type:eventing', 'type:contracts'] },
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:service', 'type:eventing', 'type:contracts', 'type:testing'] },
             { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:eventing', 'type:contracts', 'type:testing'] },
             { sourceTag: 'type:eventing', onlyDependOnLibsWithTags: ['type:eventing', 'type:testing'] },
             { sourceTag: 'scope:identity', onlyDependOnLibsWithTags: ['scope:identity', 'scope:shared'] },

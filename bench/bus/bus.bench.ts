@@ -201,13 +201,17 @@ const main = async () => {
   console.log(
     `\nBus benchmark (node ${process.version}; ${REQUESTS} sequential requests after 100 warm-up; ${EVENTS} keyed events over ${KEYS} keys in batches of ${BATCH}, one consumer group, 3 partitions)\n`,
   );
+  // Baseline: the in-process transport measured in this same run (always first). Latency ratios > 1× mean slower,
+  // the throughput ratio < 1× means slower.
+  const base = results[0]!;
+  const x = (ratio: number) => `${ratio >= 10 ? ratio.toFixed(0) : ratio.toFixed(2)}×`;
   console.log(
-    '| transport | requests | request-reply p50 (ms) | p99 (ms) | events consumed | publish time (s) | events/s published+consumed |',
+    '| transport | requests | request-reply p50 (ms) | p99 (ms) | p50 × in-process | p99 × in-process | events consumed | publish time (s) | events/s published+consumed | events/s × in-process |',
   );
-  console.log('| --- | --: | --: | --: | --: | --: | --: |');
+  console.log('| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: |');
   for (const r of results) {
     console.log(
-      `| ${r.transport} | ${r.requests} | ${f(r.p50, 3)} | ${f(r.p99, 3)} | ${r.events} | ${f(r.publishSeconds)} | ${f(r.eventsPerSecond, 0)} |`,
+      `| ${r.transport} | ${r.requests} | ${f(r.p50, 3)} | ${f(r.p99, 3)} | ${x(r.p50 / base.p50)} | ${x(r.p99 / base.p99)} | ${r.events} | ${f(r.publishSeconds)} | ${f(r.eventsPerSecond, 0)} | ${x(r.eventsPerSecond / base.eventsPerSecond)} |`,
     );
   }
   if (!brokers) console.log('\nKafka skipped: set KAFKA_BROKERS or start deploy/local/up kafka.');

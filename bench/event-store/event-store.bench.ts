@@ -141,15 +141,17 @@ const main = async () => {
 
   const baseline = new Map(cells.filter((c) => c.adapter === 'in-memory').map((c) => [c.writers, c]));
   const n = (x: number) => Math.round(x).toLocaleString('en-US');
+  // Ratio to the in-memory baseline of this run at the same writer count: 1× = as fast, 0.02× = 50 times slower.
+  const x = (ratio: number) => `${ratio >= 0.1 ? ratio.toFixed(2) : ratio.toPrecision(2)}×`;
   const rows = cells.map((c) => {
     const b = baseline.get(c.writers)!;
-    return `| ${c.adapter} | ${c.writers} | ${n(c.appends)} | ${n(c.appendsPerSec)} | ${c.p50.toFixed(2)} | ${c.p99.toFixed(2)} | ${n(c.readPerSec)} | ${(c.appendsPerSec / b.appendsPerSec).toFixed(4)} | ${(c.readPerSec / b.readPerSec).toFixed(3)} |`;
+    return `| ${c.adapter} | ${c.writers} | ${n(c.appends)} | ${n(c.appendsPerSec)} | ${c.p50.toFixed(2)} | ${c.p99.toFixed(2)} | ${n(c.readPerSec)} | ${x(c.appendsPerSec / b.appendsPerSec)} | ${x(c.readPerSec / b.readPerSec)} |`;
   });
   console.log(
     [
       `Event store benchmark (${new Date().toISOString()}, Node ${process.version}; ≤ ${n(MAX_APPENDS)} single-event appends or ${MAX_MS / 1000} s per cell)`,
       '',
-      '| adapter | writers | appends | appends/s | p50 ms | p99 ms | readAll events/s | appends vs in-memory | reads vs in-memory |',
+      '| adapter | writers | appends | appends/s | p50 ms | p99 ms | readAll events/s | appends/s × in-memory | readAll × in-memory |',
       '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
       ...rows,
     ].join('\n'),

@@ -5,3 +5,6 @@ export * from './uniqueness';
 export * from './config';
 export * from './runtime';
 export * from './bus';
+export * from './relay';
+export * from './projection';
+export * from './read-store';

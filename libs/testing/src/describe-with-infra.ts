@@ -34,12 +34,26 @@ export const describeWithInfra = (kinds: InfraKind[], name: string, fn: (infra: 
     });
     return;
   }
-  const line = `SKIPPED (infrastructure) "${name}": ${missing.join('; ')}`;
-  // eslint-disable-next-line no-console
-  console.warn(`\n  ⚠  ${line}\n`);
-  if (process.env.IDP_TEST_SKIP_LOG) appendFileSync(process.env.IDP_TEST_SKIP_LOG, `${line}\n`);
+  recordSkip(`SKIPPED (infrastructure) "${name}": ${missing.join('; ')}`);
   describe.skip(name, () => fn(infra));
 };
+
+const recordSkip = (line: string) => {
+  console.warn(`\n  ⚠  ${line}\n`);
+  if (process.env.IDP_TEST_SKIP_LOG) appendFileSync(process.env.IDP_TEST_SKIP_LOG, `${line}\n`);
+};
+
+/**
+ * `it` when `supported`, otherwise a skipped test announced loudly with `reason` (and listed at the end of the
+ * run): for what a server legitimately cannot do, decided before tests are defined, never by returning early.
+ */
+export const itWhen = (supported: boolean, reason: string) =>
+  supported
+    ? it
+    : (name: string, fn?: jest.ProvidesCallback, timeout?: number) => {
+        recordSkip(`SKIPPED (capability) "${name}": ${reason}`);
+        it.skip(name, fn, timeout);
+      };
 
 /** A name unique to this run, safe for databases, topics, groups, collections and streams. */
 export const uniqueName = (prefix: string): string =>

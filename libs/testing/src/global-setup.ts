@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { INFRA_KINDS, reasonEnv, resolveInfra, resolvedEnv } from './infra';
+import { INFRA_KINDS, flavorEnv, probeFlavor, reasonEnv, resolveInfra, resolvedEnv } from './infra';
 
 /**
  * Jest global setup: resolves every piece of infrastructure once per run (env URL → deploy/local instance →
@@ -16,7 +16,9 @@ export default async function globalSetup(): Promise<void> {
   for (const r of results) {
     if (r.url) {
       process.env[resolvedEnv(r.kind)] = r.url;
-      lines.push(`  ${r.kind.padEnd(10)} ${r.url} (${r.source})`);
+      const flavor = await probeFlavor(r.kind, r.url);
+      if (flavor) process.env[flavorEnv(r.kind)] = flavor;
+      lines.push(`  ${r.kind.padEnd(10)} ${r.url} (${r.source}${flavor ? `, ${flavor}` : ''})`);
     } else {
       process.env[reasonEnv(r.kind)] = r.reason;
       lines.push(`  ${r.kind.padEnd(10)} MISSING: ${r.reason}`);

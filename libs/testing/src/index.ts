@@ -1,3 +1,4 @@
 export * from './infra';
 export * from './describe-with-infra';
 export * from './postgres';
+export * from './process';

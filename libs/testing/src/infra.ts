@@ -26,6 +26,30 @@ export const INFRA_ENV: Record<InfraKind, string> = {
 /** Where the test run publishes what it resolved, for the Jest workers (set by the global setup). */
 export const resolvedEnv = (kind: InfraKind) => `IDP_TEST_${kind.toUpperCase()}_URL`;
 export const reasonEnv = (kind: InfraKind) => `IDP_TEST_${kind.toUpperCase()}_MISSING`;
+export const flavorEnv = (kind: InfraKind) => `IDP_TEST_${kind.toUpperCase()}_FLAVOR`;
+
+/**
+ * Which server answers, where it changes what can be tested: the MongoDB wire protocol is spoken by MongoDB and
+ * by FerretDB (used here without Docker), and FerretDB 1.x has no atomic conditional updates. Known before any
+ * test is defined, so suites can skip (loudly) what the server cannot do instead of passing vacuously.
+ */
+export const probeFlavor = async (kind: InfraKind, url: string): Promise<string | undefined> => {
+  if (kind !== 'mongo') return undefined;
+  const { default: mongoose } = await import('mongoose');
+  const connection = mongoose.createConnection(url, { serverSelectionTimeoutMS: 3000 });
+  try {
+    await connection.asPromise();
+    const info = await connection.db!.admin().command({ buildInfo: 1 });
+    return typeof info.ferretdbVersion === 'string' ? `ferretdb ${info.ferretdbVersion}` : `mongodb ${String(info.version)}`;
+  } catch {
+    return undefined;
+  } finally {
+    await connection.close().catch(() => undefined);
+  }
+};
+
+/** The flavor the global setup found (`ferretdb 1.24.2`, `mongodb 7.0.1`), if any. */
+export const infraFlavor = (kind: InfraKind): string | undefined => process.env[flavorEnv(kind)];
 
 export const workspaceRoot = (): string => {
   let dir = __dirname;

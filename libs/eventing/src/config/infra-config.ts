@@ -12,6 +12,8 @@ export interface InfraConfig {
     | { kind: 'kurrentdb'; url: string };
   /** Kafka brokers; absent means the in-process bus (embedded mode). */
   kafkaBrokers?: string[];
+  /** How long Kafka waits for a silent consumer before giving its partitions to another replica. */
+  kafkaSessionTimeoutMs?: number;
   /** MongoDB URL for read models; absent means in-memory read models rebuilt at boot. */
   mongoUrl?: string;
   /** SMTP URL; absent means the local outbox folder. */
@@ -76,6 +78,13 @@ export const loadInfraConfig = (env: NodeJS.ProcessEnv = process.env): InfraConf
     }
   }
 
+  let kafkaSessionTimeoutMs: number | undefined;
+  if (env.KAFKA_SESSION_TIMEOUT_MS?.trim()) {
+    kafkaSessionTimeoutMs = Number(env.KAFKA_SESSION_TIMEOUT_MS);
+    if (!Number.isInteger(kafkaSessionTimeoutMs) || kafkaSessionTimeoutMs < 6000 || kafkaSessionTimeoutMs > 300_000)
+      throw new ConfigError('KAFKA_SESSION_TIMEOUT_MS', `"${env.KAFKA_SESSION_TIMEOUT_MS}" must be milliseconds between 6000 and 300000`);
+  }
+
   const mongoUrl = env.MONGO_URL?.trim() || undefined;
   if (mongoUrl) parseUrl('MONGO_URL', mongoUrl, ['mongodb:', 'mongodb+srv:']);
   const smtpUrl = env.SMTP_URL?.trim() || undefined;
@@ -88,6 +97,7 @@ export const loadInfraConfig = (env: NodeJS.ProcessEnv = process.env): InfraConf
   return {
     eventStore,
     kafkaBrokers,
+    kafkaSessionTimeoutMs,
     mongoUrl,
     smtpUrl,
     port,

@@ -1,0 +1,88 @@
+import { Kafka, logLevel } from 'kafkajs';
+import { eventsTopic } from '@idp/contracts';
+import { fromEventMessage, openPostgresEventStore, type PostgresEventStore } from '@idp/eventing';
+import { createPostgresDatabase, describeWithInfra, freePort, startApp, uniqueName, waitReady } from '@idp/testing';
+
+// Distributed mode, as operators run it: the identity service as its own process on real PostgreSQL, Kafka and
+// MongoDB (FerretDB here). Its relay must carry every event of its store to `identity.events`, across a crash.
+describeWithInfra(['postgres', 'kafka', 'mongo'], 'identity service process (distributed)', (infra) => {
+  let database: Awaited<ReturnType<typeof createPostgresDatabase>>;
+  let store: PostgresEventStore;
+  let env: Record<string, string>;
+  const received = new Map<string, number>();
+  const kafka = () => new Kafka({ clientId: 'e2e', brokers: infra().kafka!.split(','), logLevel: logLevel.NOTHING });
+  let consumer: ReturnType<Kafka['consumer']>;
+  const streamPrefix = uniqueName('account');
+
+  beforeAll(async () => {
+    database = await createPostgresDatabase(infra().postgres!, 'identity_e2e');
+    store = await openPostgresEventStore({ url: database.url, schema: 'identity' });
+    const mongo = new URL(infra().mongo!);
+    mongo.pathname = `/${uniqueName('identity_e2e')}`;
+    // A short session timeout lets the restarted replica take over the crashed one's partitions quickly.
+    env = { EVENT_STORE_URL: database.url, KAFKA_BROKERS: infra().kafka!, MONGO_URL: mongo.toString(), KAFKA_SESSION_TIMEOUT_MS: '6000' };
+    consumer = kafka().consumer({ groupId: uniqueName('e2e-observer') });
+    await consumer.connect();
+    await consumer.subscribe({ topic: eventsTopic('identity'), fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const event = fromEventMessage(message.value!.toString());
+        if (event.stream.startsWith(streamPrefix)) received.set(event.id, (received.get(event.id) ?? 0) + 1);
+      },
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await consumer?.disconnect();
+    await store?.close();
+    await database?.drop();
+  });
+
+  const until = async (what: () => boolean, timeoutMs = 20_000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!what() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    return what();
+  };
+
+  it('relays its store to identity.events, and after a crash (SIGKILL) loses nothing', async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const ids: string[] = [];
+    const append = async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        const stream = `${streamPrefix}-${ids.length}`;
+        await store.append(stream, [{ type: 'AccountRegistered', data: { username: stream } }], 'no_stream');
+        ids.push((await store.readStream(stream))[0]!.id);
+      }
+    };
+
+    await append(20);
+    let p = startApp('identity', { ...env, PORT: String(port) });
+    await waitReady(url, p, 60_000);
+    expect(await until(() => ids.every((id) => received.has(id)))).toBe(true);
+
+    await p.crash();
+    await append(30); // written while the service is down
+    p = startApp('identity', { ...env, PORT: String(port) });
+    try {
+      await waitReady(url, p, 60_000);
+      expect(await until(() => ids.every((id) => received.has(id)))).toBe(true);
+      expect(received.size).toBe(50);
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      expect(metrics).toMatch(/relay_lag_events\{topic="identity.events",service="identity"\} 0/);
+    } finally {
+      p.child.kill('SIGTERM');
+    }
+    expect(await p.exited).toBe(0);
+  }, 90_000);
+
+  it.each([
+    ['without MONGO_URL', { MONGO_URL: undefined }, /^identity: configuration error: MONGO_URL: is required in distributed mode$/m],
+    ['without EVENT_STORE_URL', { EVENT_STORE_URL: undefined }, /^identity: configuration error: EVENT_STORE_URL: is required in distributed mode$/m],
+    ['with an unreachable broker', { KAFKA_BROKERS: '127.0.0.1:1' }, /^identity: configuration error: KAFKA_BROKERS: 127\.0\.0\.1:1 is unreachable/m],
+  ])('refuses to start half-configured: %s', async (_title, override, message) => {
+    const p = startApp('identity', { ...env, PORT: '0', ...override });
+    expect(await p.exited).toBe(78);
+    expect(p.output()).toMatch(message);
+  }, 30_000);
+});
