@@ -1,6 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { eventsTopic } from '@idp/contracts';
-import { fromEventMessage, openPostgresEventStore, type PostgresEventStore } from '@idp/eventing';
+import { ensureTopics, fromEventMessage, openPostgresEventStore, type PostgresEventStore } from '@idp/eventing';
 import { createPostgresDatabase, describeWithInfra, freePort, startApp, uniqueName, waitReady } from '@idp/testing';
 
 // Distributed mode, as operators run it: the identity service as its own process on real PostgreSQL, Kafka and
@@ -21,6 +21,8 @@ describeWithInfra(['postgres', 'kafka', 'mongo'], 'identity service process (dis
     mongo.pathname = `/${uniqueName('identity_e2e')}`;
     // A short session timeout lets the restarted replica take over the crashed one's partitions quickly.
     env = { EVENT_STORE_URL: database.url, KAFKA_BROKERS: infra().kafka!, MONGO_URL: mongo.toString(), KAFKA_SESSION_TIMEOUT_MS: '6000' };
+    // On a fresh broker the topic may not exist yet: subscribing to an auto-created topic races its leader election.
+    await ensureTopics(infra().kafka!.split(','), [eventsTopic('identity')], 3);
     consumer = kafka().consumer({ groupId: uniqueName('e2e-observer') });
     await consumer.connect();
     await consumer.subscribe({ topic: eventsTopic('identity'), fromBeginning: true });

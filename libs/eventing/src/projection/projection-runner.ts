@@ -65,7 +65,7 @@ const isOutage = (err: unknown): boolean =>
  *   `…:build:<n>:version` (the projection version that build runs) and `…:build:<n>:position`. At start, a
  *   stored version other than the code's starts a new build; a build without a position clears the read models
  *   first. Each step is safe to repeat after a crash, and only ever saves increasing numbers, so it works
- *   on last-write-wins and monotonic checkpoint stores alike.
+ *   on any checkpoint store.
  *
  * One runner per projection is the intended deployment; a second one converges (guarded writes, `update`'s
  * compare-and-set) but does the work twice.
