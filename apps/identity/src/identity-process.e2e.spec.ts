@@ -1,7 +1,19 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { eventsTopic } from '@idp/contracts';
-import { ensureTopics, fromEventMessage, openPostgresEventStore, type PostgresEventStore } from '@idp/eventing';
-import { createPostgresDatabase, describeWithInfra, freePort, startApp, uniqueName, waitReady } from '@idp/testing';
+import {
+  ensureTopics,
+  fromEventMessage,
+  openPostgresEventStore,
+  type PostgresEventStore,
+} from '@idp/eventing';
+import {
+  createPostgresDatabase,
+  describeWithInfra,
+  freePort,
+  startApp,
+  uniqueName,
+  waitReady,
+} from '@idp/testing';
 
 // Distributed mode, as operators run it: the identity service as its own process on real PostgreSQL, Kafka and
 // MongoDB (FerretDB here). Its relay must carry every event of its store to `identity.events`, across a crash.
@@ -10,7 +22,8 @@ describeWithInfra(['postgres', 'kafka', 'mongo'], 'identity service process (dis
   let store: PostgresEventStore;
   let env: Record<string, string>;
   const received = new Map<string, number>();
-  const kafka = () => new Kafka({ clientId: 'e2e', brokers: infra().kafka!.split(','), logLevel: logLevel.NOTHING });
+  const kafka = () =>
+    new Kafka({ clientId: 'e2e', brokers: infra().kafka!.split(','), logLevel: logLevel.NOTHING });
   let consumer: ReturnType<Kafka['consumer']>;
   const streamPrefix = uniqueName('account');
 
@@ -20,7 +33,12 @@ describeWithInfra(['postgres', 'kafka', 'mongo'], 'identity service process (dis
     const mongo = new URL(infra().mongo!);
     mongo.pathname = `/${uniqueName('identity_e2e')}`;
     // A short session timeout lets the restarted replica take over the crashed one's partitions quickly.
-    env = { EVENT_STORE_URL: database.url, KAFKA_BROKERS: infra().kafka!, MONGO_URL: mongo.toString(), KAFKA_SESSION_TIMEOUT_MS: '6000' };
+    env = {
+      EVENT_STORE_URL: database.url,
+      KAFKA_BROKERS: infra().kafka!,
+      MONGO_URL: mongo.toString(),
+      KAFKA_SESSION_TIMEOUT_MS: '6000',
+    };
     // On a fresh broker the topic may not exist yet: subscribing to an auto-created topic races its leader election.
     await ensureTopics(infra().kafka!.split(','), [eventsTopic('identity')], 3);
     consumer = kafka().consumer({ groupId: uniqueName('e2e-observer') });
@@ -79,12 +97,28 @@ describeWithInfra(['postgres', 'kafka', 'mongo'], 'identity service process (dis
   }, 90_000);
 
   it.each([
-    ['without MONGO_URL', { MONGO_URL: undefined }, /^identity: configuration error: MONGO_URL: is required in distributed mode$/m],
-    ['without EVENT_STORE_URL', { EVENT_STORE_URL: undefined }, /^identity: configuration error: EVENT_STORE_URL: is required in distributed mode$/m],
-    ['with an unreachable broker', { KAFKA_BROKERS: '127.0.0.1:1' }, /^identity: configuration error: KAFKA_BROKERS: 127\.0\.0\.1:1 is unreachable/m],
-  ])('refuses to start half-configured: %s', async (_title, override, message) => {
-    const p = startApp('identity', { ...env, PORT: '0', ...override });
-    expect(await p.exited).toBe(78);
-    expect(p.output()).toMatch(message);
-  }, 30_000);
+    [
+      'without MONGO_URL',
+      { MONGO_URL: undefined },
+      /^identity: configuration error: MONGO_URL: is required in distributed mode$/m,
+    ],
+    [
+      'without EVENT_STORE_URL',
+      { EVENT_STORE_URL: undefined },
+      /^identity: configuration error: EVENT_STORE_URL: is required in distributed mode$/m,
+    ],
+    [
+      'with an unreachable broker',
+      { KAFKA_BROKERS: '127.0.0.1:1' },
+      /^identity: configuration error: KAFKA_BROKERS: 127\.0\.0\.1:1 is unreachable/m,
+    ],
+  ])(
+    'refuses to start half-configured: %s',
+    async (_title, override, message) => {
+      const p = startApp('identity', { ...env, PORT: '0', ...override });
+      expect(await p.exited).toBe(78);
+      expect(p.output()).toMatch(message);
+    },
+    30_000,
+  );
 });

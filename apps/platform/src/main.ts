@@ -17,5 +17,7 @@ void boot('platform', async () => {
   app.useLogger(app.get(Logger));
   exitOnSignals(() => app.close());
   await app.listen(config.port, config.host);
-  app.get(Logger).log(`platform (embedded) listening on ${await app.getUrl()}; event store: ${eventStore.describe}`);
+  app
+    .get(Logger)
+    .log(`platform (embedded) listening on ${await app.getUrl()}; event store: ${eventStore.describe}`);
 });

@@ -15,7 +15,10 @@ describe('embedded platform process', () => {
     try {
       await waitReady(url, p);
       expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ status: 'ok' });
-      expect(await (await fetch(`${url}/readyz`)).json()).toEqual({ status: 'ok', checks: { 'event-store': 'ok' } });
+      expect(await (await fetch(`${url}/readyz`)).json()).toEqual({
+        status: 'ok',
+        checks: { 'event-store': 'ok' },
+      });
       expect(await (await fetch(`${url}/metrics`)).text()).toContain('service="platform"');
     } finally {
       p.child.kill('SIGTERM');
@@ -24,14 +27,27 @@ describe('embedded platform process', () => {
   }, 60_000);
 
   it.each([
-    [{ EVENT_STORE_URL: 'mysql://db/x' }, /^platform: configuration error: EVENT_STORE_URL: .*scheme mysql:/m],
-    [{ KAFKA_BROKERS: 'nohostport' }, /^platform: configuration error: KAFKA_BROKERS: "nohostport" is not host:port/m],
-    [{ EVENT_STORE_URL: 'postgres://127.0.0.1:1/x' }, /^platform: configuration error: EVENT_STORE_URL: 127\.0\.0\.1:1 is unreachable/m],
+    [
+      { EVENT_STORE_URL: 'mysql://db/x' },
+      /^platform: configuration error: EVENT_STORE_URL: .*scheme mysql:/m,
+    ],
+    [
+      { KAFKA_BROKERS: 'nohostport' },
+      /^platform: configuration error: KAFKA_BROKERS: "nohostport" is not host:port/m,
+    ],
+    [
+      { EVENT_STORE_URL: 'postgres://127.0.0.1:1/x' },
+      /^platform: configuration error: EVENT_STORE_URL: 127\.0\.0\.1:1 is unreachable/m,
+    ],
     [{ PORT: 'http' }, /^platform: configuration error: PORT: /m],
-  ])('refuses to start with %j: one line naming the setting, exit code 78', async (env, message) => {
-    const p = startApp('platform', { DATA_DIR: dataDir, PORT: '0', ...env });
-    expect(await p.exited).toBe(78);
-    expect(p.output()).toMatch(message);
-    expect(p.output().trim().split('\n')).toHaveLength(1);
-  }, 30_000);
+  ])(
+    'refuses to start with %j: one line naming the setting, exit code 78',
+    async (env, message) => {
+      const p = startApp('platform', { DATA_DIR: dataDir, PORT: '0', ...env });
+      expect(await p.exited).toBe(78);
+      expect(p.output()).toMatch(message);
+      expect(p.output().trim().split('\n')).toHaveLength(1);
+    },
+    30_000,
+  );
 });

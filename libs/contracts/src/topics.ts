@@ -5,4 +5,5 @@ export type ServiceName = (typeof SERVICES)[number];
 export const eventsTopic = (service: ServiceName) => `${service}.events` as const;
 
 /** Consumer group of `consumer` for another service's topic: each service reads every topic once. */
-export const consumerGroup = (consumer: ServiceName | 'gateway', purpose = 'main') => `${consumer}.${purpose}`;
+export const consumerGroup = (consumer: ServiceName | 'gateway', purpose = 'main') =>
+  `${consumer}.${purpose}`;

@@ -1,3 +1,4 @@
+export * from './errors/coded-error';
 export * from './event-store';
 export * from './ids/uuid-v7';
 export * from './decider';

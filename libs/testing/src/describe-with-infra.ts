@@ -7,20 +7,28 @@ export type InfraUrls = Partial<Record<InfraKind, string>>;
 /** Pieces whose absence is a loud skip even in CI: EventStoreDB cannot be had on the CI machine. */
 const OPTIONAL_IN_CI: readonly InfraKind[] = ['eventstore'];
 
-const urlOf = (kind: InfraKind): string | undefined => process.env[resolvedEnv(kind)] ?? process.env[INFRA_ENV[kind]];
+const urlOf = (kind: InfraKind): string | undefined =>
+  process.env[resolvedEnv(kind)] ?? process.env[INFRA_ENV[kind]];
 
 /**
  * `describe` for a suite that needs real infrastructure, resolved once per run by the global setup.
  * Missing pieces turn the suite into a loud skip with the reason (recorded for the end-of-run summary);
  * under `CI=true` a missing piece other than EventStoreDB becomes a failing test instead.
  */
-export const describeWithInfra = (kinds: InfraKind[], name: string, fn: (infra: () => InfraUrls) => void): void => {
+export const describeWithInfra = (
+  kinds: InfraKind[],
+  name: string,
+  fn: (infra: () => InfraUrls) => void,
+): void => {
   const urls: InfraUrls = {};
   const missing: string[] = [];
   for (const kind of kinds) {
     const url = urlOf(kind);
     if (url) urls[kind] = url;
-    else missing.push(`${kind}: ${process.env[reasonEnv(kind)] ?? 'not resolved (run through the workspace Jest config)'}`);
+    else
+      missing.push(
+        `${kind}: ${process.env[reasonEnv(kind)] ?? 'not resolved (run through the workspace Jest config)'}`,
+      );
   }
   const infra = () => urls;
   if (missing.length === 0) return describe(name, () => fn(infra));

@@ -40,7 +40,9 @@ export const probeFlavor = async (kind: InfraKind, url: string): Promise<string 
   try {
     await connection.asPromise();
     const info = await connection.db!.admin().command({ buildInfo: 1 });
-    return typeof info.ferretdbVersion === 'string' ? `ferretdb ${info.ferretdbVersion}` : `mongodb ${String(info.version)}`;
+    return typeof info.ferretdbVersion === 'string'
+      ? `ferretdb ${info.ferretdbVersion}`
+      : `mongodb ${String(info.version)}`;
   } catch {
     return undefined;
   } finally {
@@ -82,7 +84,13 @@ export const hostPort = (url: string): { host: string; port: number } => {
   const first = url.split(',')[0]!.trim();
   const withScheme = first.includes('://') ? first : `tcp://${first}`;
   const u = new URL(withScheme);
-  const defaults: Record<string, number> = { 'postgres:': 5432, 'postgresql:': 5432, 'mongodb:': 27017, 'esdb:': 2113, 'kurrentdb:': 2113 };
+  const defaults: Record<string, number> = {
+    'postgres:': 5432,
+    'postgresql:': 5432,
+    'mongodb:': 27017,
+    'esdb:': 2113,
+    'kurrentdb:': 2113,
+  };
   return { host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || defaults[u.protocol] || 0) };
 };
 
@@ -165,7 +173,11 @@ const startContainer = async (kind: InfraKind): Promise<{ url?: string; reason: 
       }
       case 'eventstore': {
         const c = await new tc.GenericContainer('docker.kurrent.io/kurrent-latest/kurrentdb:25.0')
-          .withEnvironment({ KURRENTDB_INSECURE: 'true', KURRENTDB_MEM_DB: 'true', KURRENTDB_RUN_PROJECTIONS: 'None' })
+          .withEnvironment({
+            KURRENTDB_INSECURE: 'true',
+            KURRENTDB_MEM_DB: 'true',
+            KURRENTDB_RUN_PROJECTIONS: 'None',
+          })
           .withExposedPorts(2113)
           .withWaitStrategy(tc.Wait.forHttp('/health/live', 2113))
           .start();

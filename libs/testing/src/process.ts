@@ -30,11 +30,15 @@ export interface StartedProcess {
  */
 export const startApp = (app: string, env: Record<string, string | undefined>): StartedProcess => {
   const root = workspaceRoot();
-  const child = spawn(process.execPath, ['-r', join(root, 'tools/jest/register-ts.js'), join(root, `apps/${app}/src/main.ts`)], {
-    cwd: root,
-    env: { PATH: process.env.PATH, LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['-r', join(root, 'tools/jest/register-ts.js'), join(root, `apps/${app}/src/main.ts`)],
+    {
+      cwd: root,
+      env: { PATH: process.env.PATH, LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));

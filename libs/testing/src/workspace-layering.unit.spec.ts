@@ -24,17 +24,33 @@ describe('workspace layering (@nx/enforce-module-boundaries)', () => {
   };
 
   it('refuses a service lib importing another service lib', async () => {
-    const errors = await lint('libs/identity/src/x.ts', "import { MembershipModule } from '@idp/membership';\nexport const m = MembershipModule;\n");
+    const errors = await lint(
+      'libs/identity/src/x.ts',
+      "import { MembershipModule } from '@idp/membership';\nexport const m = MembershipModule;\n",
+    );
     expect(errors.join('\n')).toMatch(/can only depend on libs tagged with/);
   });
 
   it('refuses the gateway importing a service lib (it talks through contracts)', async () => {
-    const errors = await lint('libs/gateway/src/x.ts', "import { TokenModule } from '@idp/token';\nexport const m = TokenModule;\n");
+    const errors = await lint(
+      'libs/gateway/src/x.ts',
+      "import { TokenModule } from '@idp/token';\nexport const m = TokenModule;\n",
+    );
     expect(errors).not.toHaveLength(0);
   });
 
   it('allows a service lib to use eventing and contracts, and an app to compose services', async () => {
-    expect(await lint('libs/identity/src/x.ts', "import { handleCommand } from '@idp/eventing';\nimport { eventsTopic } from '@idp/contracts';\nexport const a = [handleCommand, eventsTopic];\n")).toEqual([]);
-    expect(await lint('apps/platform/src/x.ts', "import { IdentityModule } from '@idp/identity';\nexport const m = IdentityModule;\n")).toEqual([]);
+    expect(
+      await lint(
+        'libs/identity/src/x.ts',
+        "import { handleCommand } from '@idp/eventing';\nimport { eventsTopic } from '@idp/contracts';\nexport const a = [handleCommand, eventsTopic];\n",
+      ),
+    ).toEqual([]);
+    expect(
+      await lint(
+        'apps/platform/src/x.ts',
+        "import { IdentityModule } from '@idp/identity';\nexport const m = IdentityModule;\n",
+      ),
+    ).toEqual([]);
   });
 });

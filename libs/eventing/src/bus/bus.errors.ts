@@ -1,14 +1,7 @@
+import { CodedError } from '../errors/coded-error';
+
 /** Base of the errors the bus itself raises (not handler errors); `code` is stable and grep-able. */
-export class BusError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+export class BusError extends CodedError {}
 
 /** The broker or client was closed: the operation did not happen, or its outcome is unknown. */
 export class BusClosed extends BusError {

@@ -42,11 +42,18 @@ const parseUrl = (setting: string, value: string, protocols: string[]): URL => {
   try {
     url = new URL(value);
   } catch {
-    throw new ConfigError(setting, `"${redact(value)}" is not a URL (expected ${protocols.map((p) => `${p}//…`).join(' or ')})`);
+    throw new ConfigError(
+      setting,
+      `"${redact(value)}" is not a URL (expected ${protocols.map((p) => `${p}//…`).join(' or ')})`,
+    );
   }
   if (!protocols.includes(url.protocol))
-    throw new ConfigError(setting, `"${redact(value)}" has scheme ${url.protocol} (expected ${protocols.map((p) => `${p}//…`).join(' or ')})`);
-  if (!url.hostname && url.protocol !== 'pglite:') throw new ConfigError(setting, `"${redact(value)}" has no host`);
+    throw new ConfigError(
+      setting,
+      `"${redact(value)}" has scheme ${url.protocol} (expected ${protocols.map((p) => `${p}//…`).join(' or ')})`,
+    );
+  if (!url.hostname && url.protocol !== 'pglite:')
+    throw new ConfigError(setting, `"${redact(value)}" has no host`);
   return url;
 };
 
@@ -60,29 +67,52 @@ export const loadInfraConfig = (env: NodeJS.ProcessEnv = process.env): InfraConf
   const es = env.EVENT_STORE_URL?.trim();
   if (!es) eventStore = { kind: 'pglite', dataDir: resolve(absData, 'event-store') };
   else {
-    const url = parseUrl('EVENT_STORE_URL', es, ['postgres:', 'postgresql:', 'esdb:', 'esdb+discover:', 'kurrentdb:', 'kurrentdb+discover:', 'pglite:']);
+    const url = parseUrl('EVENT_STORE_URL', es, [
+      'postgres:',
+      'postgresql:',
+      'esdb:',
+      'esdb+discover:',
+      'kurrentdb:',
+      'kurrentdb+discover:',
+      'pglite:',
+    ]);
     if (url.protocol === 'pglite:') {
       const path = es.slice('pglite://'.length);
-      eventStore = { kind: 'pglite', dataDir: path === 'memory' || path === '' ? 'memory://' : resolve(absData, '..', path) };
+      eventStore = {
+        kind: 'pglite',
+        dataDir: path === 'memory' || path === '' ? 'memory://' : resolve(absData, '..', path),
+      };
     } else if (url.protocol.startsWith('postgres')) eventStore = { kind: 'postgres', url: es };
     else eventStore = { kind: 'kurrentdb', url: es };
   }
 
   let kafkaBrokers: string[] | undefined;
   if (env.KAFKA_BROKERS?.trim()) {
-    kafkaBrokers = env.KAFKA_BROKERS.split(',').map((b) => b.trim()).filter(Boolean);
+    kafkaBrokers = env.KAFKA_BROKERS.split(',')
+      .map((b) => b.trim())
+      .filter(Boolean);
     for (const b of kafkaBrokers) {
       const m = BROKER.exec(b);
       if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535)
-        throw new ConfigError('KAFKA_BROKERS', `"${b}" is not host:port (expected a comma-separated list such as 127.0.0.1:9092)`);
+        throw new ConfigError(
+          'KAFKA_BROKERS',
+          `"${b}" is not host:port (expected a comma-separated list such as 127.0.0.1:9092)`,
+        );
     }
   }
 
   let kafkaSessionTimeoutMs: number | undefined;
   if (env.KAFKA_SESSION_TIMEOUT_MS?.trim()) {
     kafkaSessionTimeoutMs = Number(env.KAFKA_SESSION_TIMEOUT_MS);
-    if (!Number.isInteger(kafkaSessionTimeoutMs) || kafkaSessionTimeoutMs < 6000 || kafkaSessionTimeoutMs > 300_000)
-      throw new ConfigError('KAFKA_SESSION_TIMEOUT_MS', `"${env.KAFKA_SESSION_TIMEOUT_MS}" must be milliseconds between 6000 and 300000`);
+    if (
+      !Number.isInteger(kafkaSessionTimeoutMs) ||
+      kafkaSessionTimeoutMs < 6000 ||
+      kafkaSessionTimeoutMs > 300_000
+    )
+      throw new ConfigError(
+        'KAFKA_SESSION_TIMEOUT_MS',
+        `"${env.KAFKA_SESSION_TIMEOUT_MS}" must be milliseconds between 6000 and 300000`,
+      );
   }
 
   const mongoUrl = env.MONGO_URL?.trim() || undefined;
@@ -91,7 +121,8 @@ export const loadInfraConfig = (env: NodeJS.ProcessEnv = process.env): InfraConf
   if (smtpUrl) parseUrl('SMTP_URL', smtpUrl, ['smtp:', 'smtps:']);
 
   const port = Number(env.PORT ?? 3000);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError('PORT', `"${env.PORT}" is not a port number (0-65535)`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new ConfigError('PORT', `"${env.PORT}" is not a port number (0-65535)`);
 
   const distributedParts = [eventStore.kind !== 'pglite', !!kafkaBrokers, !!mongoUrl];
   return {
@@ -109,7 +140,8 @@ export const loadInfraConfig = (env: NodeJS.ProcessEnv = process.env): InfraConf
 
 /** Settings a distributed service must have: running one half-configured is refused at boot. */
 export const requireDistributed = (config: InfraConfig): void => {
-  if (config.eventStore.kind === 'pglite') throw new ConfigError('EVENT_STORE_URL', 'is required in distributed mode (postgres://… or esdb://…)');
+  if (config.eventStore.kind === 'pglite')
+    throw new ConfigError('EVENT_STORE_URL', 'is required in distributed mode (postgres://… or esdb://…)');
   if (!config.kafkaBrokers) throw new ConfigError('KAFKA_BROKERS', 'is required in distributed mode');
   if (!config.mongoUrl) throw new ConfigError('MONGO_URL', 'is required in distributed mode');
 };

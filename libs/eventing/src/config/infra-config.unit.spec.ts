@@ -21,7 +21,10 @@ describe('infrastructure configuration', () => {
     expect(c.eventStore.kind).toBe('kurrentdb');
     expect(c.kafkaBrokers).toEqual(['127.0.0.1:9092', '[::1]:9093']);
     expect(loadInfraConfig({ EVENT_STORE_URL: 'postgres://u:p@db/x' }).eventStore.kind).toBe('postgres');
-    expect(loadInfraConfig({ EVENT_STORE_URL: 'pglite://memory' }).eventStore).toEqual({ kind: 'pglite', dataDir: 'memory://' });
+    expect(loadInfraConfig({ EVENT_STORE_URL: 'pglite://memory' }).eventStore).toEqual({
+      kind: 'pglite',
+      dataDir: 'memory://',
+    });
   });
 
   it.each([
@@ -43,8 +46,12 @@ describe('infrastructure configuration', () => {
   });
 
   it('refuses a half-configured distributed service', () => {
-    expect(() => requireDistributed(loadInfraConfig({ KAFKA_BROKERS: '127.0.0.1:9092' }))).toThrow(/^EVENT_STORE_URL: is required/);
-    expect(() => requireDistributed(loadInfraConfig({ EVENT_STORE_URL: 'postgres://h/x', KAFKA_BROKERS: 'h:1' }))).toThrow(/^MONGO_URL/);
+    expect(() => requireDistributed(loadInfraConfig({ KAFKA_BROKERS: '127.0.0.1:9092' }))).toThrow(
+      /^EVENT_STORE_URL: is required/,
+    );
+    expect(() =>
+      requireDistributed(loadInfraConfig({ EVENT_STORE_URL: 'postgres://h/x', KAFKA_BROKERS: 'h:1' })),
+    ).toThrow(/^MONGO_URL/);
   });
 
   describe('reachability', () => {
@@ -58,7 +65,9 @@ describe('infrastructure configuration', () => {
     afterAll(() => new Promise((r) => server.close(r)));
 
     it('passes when every server answers and names the first that does not', async () => {
-      await expect(assertReachable(loadInfraConfig({ EVENT_STORE_URL: `postgres://127.0.0.1:${port}/x` }))).resolves.toBeUndefined();
+      await expect(
+        assertReachable(loadInfraConfig({ EVENT_STORE_URL: `postgres://127.0.0.1:${port}/x` })),
+      ).resolves.toBeUndefined();
       const closed = await new Promise<number>((r) => {
         const s = createServer();
         s.listen(0, '127.0.0.1', () => {
@@ -67,7 +76,12 @@ describe('infrastructure configuration', () => {
         });
       });
       await expect(
-        assertReachable(loadInfraConfig({ EVENT_STORE_URL: `postgres://127.0.0.1:${port}/x`, KAFKA_BROKERS: `127.0.0.1:${closed}` })),
+        assertReachable(
+          loadInfraConfig({
+            EVENT_STORE_URL: `postgres://127.0.0.1:${port}/x`,
+            KAFKA_BROKERS: `127.0.0.1:${closed}`,
+          }),
+        ),
       ).rejects.toThrow(`KAFKA_BROKERS: 127.0.0.1:${closed} is unreachable (ECONNREFUSED)`);
     });
   });

@@ -25,13 +25,22 @@ const first = (url: string, defaultPort: number) => {
  */
 export const assertReachable = async (config: InfraConfig, timeoutMs = 3000): Promise<void> => {
   const targets: Array<[string, string, { host: string; port: number }]> = [];
-  if (config.eventStore.kind === 'postgres') targets.push(['EVENT_STORE_URL', config.eventStore.url, first(config.eventStore.url, 5432)]);
+  if (config.eventStore.kind === 'postgres')
+    targets.push(['EVENT_STORE_URL', config.eventStore.url, first(config.eventStore.url, 5432)]);
   if (config.eventStore.kind === 'kurrentdb' && !config.eventStore.url.includes('+discover'))
     targets.push(['EVENT_STORE_URL', config.eventStore.url, first(config.eventStore.url, 2113)]);
   for (const b of config.kafkaBrokers ?? []) targets.push(['KAFKA_BROKERS', b, first(b, 9092)]);
-  if (config.mongoUrl && config.mongoUrl.startsWith('mongodb:')) targets.push(['MONGO_URL', config.mongoUrl, first(config.mongoUrl, 27017)]);
-  if (config.smtpUrl) targets.push(['SMTP_URL', config.smtpUrl, first(config.smtpUrl, config.smtpUrl.startsWith('smtps') ? 465 : 587)]);
-  const results = await Promise.all(targets.map(async ([setting, , t]) => [setting, t, await probe(t.host, t.port, timeoutMs)] as const));
+  if (config.mongoUrl && config.mongoUrl.startsWith('mongodb:'))
+    targets.push(['MONGO_URL', config.mongoUrl, first(config.mongoUrl, 27017)]);
+  if (config.smtpUrl)
+    targets.push([
+      'SMTP_URL',
+      config.smtpUrl,
+      first(config.smtpUrl, config.smtpUrl.startsWith('smtps') ? 465 : 587),
+    ]);
+  const results = await Promise.all(
+    targets.map(async ([setting, , t]) => [setting, t, await probe(t.host, t.port, timeoutMs)] as const),
+  );
   for (const [setting, t, problem] of results)
     if (problem) throw new ConfigError(setting, `${t.host}:${t.port} is unreachable (${problem})`);
 };

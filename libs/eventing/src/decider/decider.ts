@@ -1,3 +1,4 @@
+import { CodedError } from '../errors/coded-error';
 import type { EventMetadata } from '../event-store/event';
 
 /** A command as deciders see it: plain data; time, ids and the actor arrive in `metadata`. */
@@ -31,16 +32,17 @@ export interface Decider<C extends Command, E extends DomainEvent, S> {
 }
 
 /** A broken domain rule. `code` is stable and grep-able (`ACCOUNT.USERNAME_TAKEN`); the gateway maps codes to HTTP. */
-export class DomainError extends Error {
+export class DomainError extends CodedError {
   constructor(
-    readonly code: string,
+    code: string,
     message: string,
     readonly details: Record<string, unknown> = {},
   ) {
-    super(message);
-    this.name = new.target.name;
+    super(code, message);
   }
 }
 
-export const fold = <E extends DomainEvent, S>(decider: Pick<Decider<never, E, S>, 'initialState' | 'evolve'>, events: readonly E[]): S =>
-  events.reduce(decider.evolve, decider.initialState());
+export const fold = <E extends DomainEvent, S>(
+  decider: Pick<Decider<never, E, S>, 'initialState' | 'evolve'>,
+  events: readonly E[],
+): S => events.reduce(decider.evolve, decider.initialState());

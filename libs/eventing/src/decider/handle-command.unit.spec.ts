@@ -50,12 +50,18 @@ const wallet: Decider<WalletCommand, WalletEvent, WalletState> = {
 describe('decider specification helper', () => {
   const opened: WalletEvent = { type: 'WalletOpened', data: { owner: 'ada' } };
   it('states rules as given / when / then', () => {
-    spec(wallet).given([opened]).when({ type: 'Open', data: { owner: 'ada' } }).thenNothingHappened();
+    spec(wallet)
+      .given([opened])
+      .when({ type: 'Open', data: { owner: 'ada' } })
+      .thenNothingHappened();
     spec(wallet)
       .given([opened, { type: 'Deposited', data: { amount: 5 } }])
       .when({ type: 'Withdraw', data: { amount: 3 } })
       .then([{ type: 'Withdrawn', data: { amount: 3 } }]);
-    spec(wallet).given([opened]).when({ type: 'Withdraw', data: { amount: 1 } }).thenThrows(InsufficientFunds, { code: 'WALLET.INSUFFICIENT_FUNDS' });
+    spec(wallet)
+      .given([opened])
+      .when({ type: 'Withdraw', data: { amount: 1 } })
+      .thenThrows(InsufficientFunds, { code: 'WALLET.INSUFFICIENT_FUNDS' });
     spec(wallet)
       .given([opened])
       .when({ type: 'Deposit', data: { amount: 7 } })
@@ -64,9 +70,17 @@ describe('decider specification helper', () => {
 
   it('fails when the decider does something else than specified', () => {
     expect(() =>
-      spec(wallet).given([opened]).when({ type: 'Deposit', data: { amount: 1 } }).then([{ type: 'Deposited', data: { amount: 2 } }]),
+      spec(wallet)
+        .given([opened])
+        .when({ type: 'Deposit', data: { amount: 1 } })
+        .then([{ type: 'Deposited', data: { amount: 2 } }]),
     ).toThrow();
-    expect(() => spec(wallet).given([opened]).when({ type: 'Deposit', data: { amount: 1 } }).thenNothingHappened()).toThrow();
+    expect(() =>
+      spec(wallet)
+        .given([opened])
+        .when({ type: 'Deposit', data: { amount: 1 } })
+        .thenNothingHappened(),
+    ).toThrow();
   });
 });
 
@@ -77,8 +91,16 @@ describe('handleCommand', () => {
   });
 
   it('appends the decided events with the command metadata, and appends nothing when nothing changed', async () => {
-    const meta = { correlationId: 'c-1', actor: { kind: 'user' as const, id: 'user-1' }, now: '2026-01-01T00:00:00Z' };
-    const first = await handleCommand(store, 'wallet-1', wallet, { type: 'Open', data: { owner: 'ada' }, metadata: meta });
+    const meta = {
+      correlationId: 'c-1',
+      actor: { kind: 'user' as const, id: 'user-1' },
+      now: '2026-01-01T00:00:00Z',
+    };
+    const first = await handleCommand(store, 'wallet-1', wallet, {
+      type: 'Open',
+      data: { owner: 'ada' },
+      metadata: meta,
+    });
     expect(first.revision).toBe(0);
     const again = await handleCommand(store, 'wallet-1', wallet, { type: 'Open', data: { owner: 'ada' } });
     expect(again.events).toEqual([]);
@@ -92,7 +114,15 @@ describe('handleCommand', () => {
     await handleCommand(store, 'wallet-2', wallet, { type: 'Deposit', data: { amount: 10 } });
     // Ten concurrent withdrawals of 3 from 10: exactly three can succeed, whatever the interleaving.
     const results = await Promise.allSettled(
-      Array.from({ length: 10 }, () => handleCommand(store, 'wallet-2', wallet, { type: 'Withdraw', data: { amount: 3 } }, { maxRetries: 20, backoff: async () => {} })),
+      Array.from({ length: 10 }, () =>
+        handleCommand(
+          store,
+          'wallet-2',
+          wallet,
+          { type: 'Withdraw', data: { amount: 3 } },
+          { maxRetries: 20, backoff: async () => {} },
+        ),
+      ),
     );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
     for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(InsufficientFunds);
@@ -107,7 +137,13 @@ describe('handleCommand', () => {
     };
     let attempts = 0;
     await expect(
-      handleCommand(racing, 'wallet-3', wallet, { type: 'Open', data: { owner: 'ada' } }, { maxRetries: 2, backoff: async () => void attempts++ }),
+      handleCommand(
+        racing,
+        'wallet-3',
+        wallet,
+        { type: 'Open', data: { owner: 'ada' } },
+        { maxRetries: 2, backoff: async () => void attempts++ },
+      ),
     ).rejects.toBeInstanceOf(WrongExpectedVersion);
     expect(attempts).toBe(2);
   });
@@ -115,8 +151,20 @@ describe('handleCommand', () => {
   it('folds upcast events: old versions are read as the new shape, never rewritten', async () => {
     await store.append('wallet-4', [{ type: 'WalletOpened', data: { owner: 'ada' } }], 'no_stream');
     await store.append('wallet-4', [{ type: 'Deposited', data: { cents: 500 }, schemaVersion: 1 }], 0);
-    const upcasters = new Upcasters([{ type: 'Deposited', fromVersion: 1, upcast: (d) => ({ amount: (d as { cents: number }).cents / 100 }) }]);
-    const result = await handleCommand(store, 'wallet-4', wallet, { type: 'Withdraw', data: { amount: 5 } }, { upcasters });
+    const upcasters = new Upcasters([
+      {
+        type: 'Deposited',
+        fromVersion: 1,
+        upcast: (d) => ({ amount: (d as { cents: number }).cents / 100 }),
+      },
+    ]);
+    const result = await handleCommand(
+      store,
+      'wallet-4',
+      wallet,
+      { type: 'Withdraw', data: { amount: 5 } },
+      { upcasters },
+    );
     expect(result.state.balance).toBe(0);
     const stored = await store.readStream('wallet-4');
     expect(stored[1]?.data).toEqual({ cents: 500 });

@@ -23,7 +23,11 @@ export class Upcasters {
 
   apply<E extends RecordedEvent>(event: E): E {
     let current: E = event;
-    for (let u = this.byKey.get(`${current.type}@${current.schemaVersion}`); u; u = this.byKey.get(`${current.type}@${current.schemaVersion}`)) {
+    for (
+      let u = this.byKey.get(`${current.type}@${current.schemaVersion}`);
+      u;
+      u = this.byKey.get(`${current.type}@${current.schemaVersion}`)
+    ) {
       current = { ...current, data: u.upcast(current.data), schemaVersion: current.schemaVersion + 1 };
     }
     return current;

@@ -1,14 +1,7 @@
+import { CodedError } from '../errors/coded-error';
+
 /** Base of every error the event store ports throw; `code` is stable and grep-able. */
-export class EventStoreError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+export class EventStoreError extends CodedError {}
 
 /**
  * An append's expected revision did not match the stream. `actual` is the stream's current revision,

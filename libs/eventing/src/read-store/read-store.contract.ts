@@ -43,7 +43,10 @@ export const describeReadStoreContract = (
   options: ReadStoreContractOptions = {},
 ) =>
   describe(`ReadStore contract: ${name}`, () => {
-    const itConcurrent = itWhen(options.atomicConcurrentWrites !== false, `${name}: conditional writes are not atomic on this server`);
+    const itConcurrent = itWhen(
+      options.atomicConcurrentWrites !== false,
+      `${name}: conditional writes are not atomic on this server`,
+    );
     let factory: ReadStoreFactory;
     let store: ReadStore<Person>;
 
@@ -225,14 +228,17 @@ export const describeReadStoreContract = (
         expect(await store.put({ id: 'b', name: 'late' }, 30n)).toBe(false);
       });
 
-      itConcurrent('counts each event once when several runners replay the same events concurrently', async () => {
-        const runner = async () => {
-          for (let p = 1n; p <= 15n; p++)
-            await store.update('c', p, (cur) => ({ id: 'c', name: 'counter', age: (cur?.age ?? 0) + 1 }));
-        };
-        await Promise.all([runner(), runner(), runner()]);
-        expect((await store.get('c'))!.age).toBe(15);
-      });
+      itConcurrent(
+        'counts each event once when several runners replay the same events concurrently',
+        async () => {
+          const runner = async () => {
+            for (let p = 1n; p <= 15n; p++)
+              await store.update('c', p, (cur) => ({ id: 'c', name: 'counter', age: (cur?.age ?? 0) + 1 }));
+          };
+          await Promise.all([runner(), runner(), runner()]);
+          expect((await store.get('c'))!.age).toBe(15);
+        },
+      );
 
       it('keeps 64-bit positions exact (no rounding through number)', async () => {
         const big = 2n ** 60n;

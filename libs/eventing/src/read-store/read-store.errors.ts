@@ -1,14 +1,7 @@
+import { CodedError } from '../errors/coded-error';
+
 /** Base of every error the read-store ports throw; `code` is stable and grep-able. */
-export class ReadStoreError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+export class ReadStoreError extends CodedError {}
 
 /**
  * A query, document or read-model declaration the store cannot accept: an unknown search field, a field

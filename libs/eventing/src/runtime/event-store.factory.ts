@@ -14,7 +14,10 @@ export interface OpenedEventStore {
  * Opens the event store the configuration names. Only the chosen driver is loaded. A server that answers
  * but refuses us (authentication, missing database) becomes a `ConfigError` naming EVENT_STORE_URL.
  */
-export const openEventStore = async (config: InfraConfig['eventStore'], options: { schema?: string } = {}): Promise<OpenedEventStore> => {
+export const openEventStore = async (
+  config: InfraConfig['eventStore'],
+  options: { schema?: string } = {},
+): Promise<OpenedEventStore> => {
   try {
     switch (config.kind) {
       case 'pglite': {
@@ -25,7 +28,11 @@ export const openEventStore = async (config: InfraConfig['eventStore'], options:
       case 'postgres': {
         const { openPostgresEventStore } = await import('../event-store/postgres/postgres-event-store');
         const store = await openPostgresEventStore({ url: config.url, schema: options.schema });
-        return { store, checkpoints: store.checkpoints, describe: `PostgreSQL (${new URL(config.url).host})` };
+        return {
+          store,
+          checkpoints: store.checkpoints,
+          describe: `PostgreSQL (${new URL(config.url).host})`,
+        };
       }
       case 'kurrentdb': {
         const { openKurrentDBEventStore } = await import('../event-store/kurrentdb/kurrentdb-event-store');
@@ -37,6 +44,9 @@ export const openEventStore = async (config: InfraConfig['eventStore'], options:
     if (err instanceof ConfigError) throw err;
     const where = config.kind === 'pglite' ? `DATA_DIR (${config.dataDir})` : 'EVENT_STORE_URL';
     const reason = err instanceof EventStoreUnavailable ? err.message : (err as Error).message;
-    throw new ConfigError(where.startsWith('DATA_DIR') ? 'DATA_DIR' : 'EVENT_STORE_URL', `cannot open the event store: ${reason.split('\n')[0]}`);
+    throw new ConfigError(
+      where.startsWith('DATA_DIR') ? 'DATA_DIR' : 'EVENT_STORE_URL',
+      `cannot open the event store: ${reason.split('\n')[0]}`,
+    );
   }
 };

@@ -1,4 +1,13 @@
-import { type BeforeApplicationShutdown, type DynamicModule, Global, Inject, Injectable, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  type BeforeApplicationShutdown,
+  type DynamicModule,
+  Global,
+  Inject,
+  Injectable,
+  Module,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { CHECKPOINT_STORE } from '../event-store/checkpoint-store.port';
 import { EVENT_STORE, type EventStore } from '../event-store/event-store.port';
 import type { OpenedEventStore } from './event-store.factory';
@@ -15,7 +24,10 @@ class EventStoreLifecycle implements OnModuleInit, BeforeApplicationShutdown, On
   ) {}
 
   onModuleInit() {
-    this.readiness.register({ name: 'event-store', check: async () => void (await this.store.headPosition()) });
+    this.readiness.register({
+      name: 'event-store',
+      check: async () => void (await this.store.headPosition()),
+    });
   }
 
   /** First thing on SIGTERM: report unready so no new traffic arrives while in-flight requests finish. */

@@ -22,7 +22,11 @@ export class OpsController {
   @Get('readyz')
   async ready() {
     const report = await this.readiness.report();
-    if (!report.ready) throw new HttpException({ status: 'unavailable', checks: report.checks }, HttpStatus.SERVICE_UNAVAILABLE);
+    if (!report.ready)
+      throw new HttpException(
+        { status: 'unavailable', checks: report.checks },
+        HttpStatus.SERVICE_UNAVAILABLE,
+      );
     return { status: 'ok', checks: report.checks };
   }
 

@@ -8,7 +8,9 @@ describe('OpsModule: /healthz, /readyz, /metrics', () => {
   let dbUp = true;
 
   beforeAll(async () => {
-    const moduleRef = await Test.createTestingModule({ imports: [OpsModule.forRoot({ service: 'test-svc' })] }).compile();
+    const moduleRef = await Test.createTestingModule({
+      imports: [OpsModule.forRoot({ service: 'test-svc' })],
+    }).compile();
     app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter());
     app.get(ReadinessRegistry).register({
       name: 'event-store',

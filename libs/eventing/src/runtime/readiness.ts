@@ -31,7 +31,10 @@ export class ReadinessRegistry {
         try {
           await Promise.race([
             c.check(),
-            new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs))),
+            new Promise(
+              (_, reject) =>
+                (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)),
+            ),
           ]);
           checks[c.name] = 'ok';
         } catch (err) {

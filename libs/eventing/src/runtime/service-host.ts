@@ -1,4 +1,13 @@
-import { type DynamicModule, Global, Inject, Injectable, Module, type OnApplicationShutdown, type OnModuleInit, type Type } from '@nestjs/common';
+import {
+  type DynamicModule,
+  Global,
+  Inject,
+  Injectable,
+  Module,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+  type Type,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ClientsModule } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -35,7 +44,11 @@ export interface DistributedServiceOptions {
   topic?: string;
 }
 
-const SETTING: Record<Need, string> = { eventStore: 'EVENT_STORE_URL', kafka: 'KAFKA_BROKERS', mongo: 'MONGO_URL' };
+const SETTING: Record<Need, string> = {
+  eventStore: 'EVENT_STORE_URL',
+  kafka: 'KAFKA_BROKERS',
+  mongo: 'MONGO_URL',
+};
 
 /** A distributed service refuses to start half-configured: each thing it needs must be configured explicitly. */
 export const requireSettings = (config: InfraConfig, needs: Need[]): void => {
@@ -58,7 +71,8 @@ class ServiceHostLifecycle implements OnModuleInit, OnApplicationShutdown {
 
   onModuleInit() {
     const { mongo, bus } = this;
-    if (mongo) this.readiness.register({ name: 'mongo', check: async () => void (await mongo.db!.admin().ping()) });
+    if (mongo)
+      this.readiness.register({ name: 'mongo', check: async () => void (await mongo.db!.admin().ping()) });
     if (bus) this.readiness.register({ name: 'bus', check: async () => void (await bus.connect()) });
   }
 
@@ -83,7 +97,9 @@ export const runDistributedService = (options: DistributedServiceOptions): Promi
     requireSettings(config, options.needs);
     await assertReachable(config);
 
-    const opened = options.needs.includes('eventStore') ? await openEventStore(config.eventStore, { schema: options.service }) : undefined;
+    const opened = options.needs.includes('eventStore')
+      ? await openEventStore(config.eventStore, { schema: options.service })
+      : undefined;
     let mongo: Connection | null = null;
     if (options.needs.includes('mongo')) {
       try {
@@ -101,13 +117,23 @@ export const runDistributedService = (options: DistributedServiceOptions): Promi
       topics: options.topic ? [options.topic] : [],
     };
 
-    const imports: Array<Type<unknown> | DynamicModule> = [loggingModule(options.service), OpsModule.forRoot({ service: options.service })];
+    const imports: Array<Type<unknown> | DynamicModule> = [
+      loggingModule(options.service),
+      OpsModule.forRoot({ service: options.service }),
+    ];
     if (opened) {
       const checkpoints = opened.checkpoints ?? (mongo ? new MongoCheckpointStore(mongo) : undefined);
-      if (!checkpoints) throw new ConfigError('MONGO_URL', 'is required for relay checkpoints with a KurrentDB event store');
+      if (!checkpoints)
+        throw new ConfigError('MONGO_URL', 'is required for relay checkpoints with a KurrentDB event store');
       imports.push(EventStoreModule.forRoot({ ...opened, checkpoints }));
     }
-    if (kafka) imports.push(ClientsModule.register({ isGlobal: true, clients: [{ name: BUS_CLIENT, ...kafkaClientOptions(kafka) }] }));
+    if (kafka)
+      imports.push(
+        ClientsModule.register({
+          isGlobal: true,
+          clients: [{ name: BUS_CLIENT, ...kafkaClientOptions(kafka) }],
+        }),
+      );
     if (opened && kafka && options.topic) imports.push(RelayModule.forRoot({ topic: options.topic }));
     imports.push(options.module);
 
@@ -122,11 +148,19 @@ export const runDistributedService = (options: DistributedServiceOptions): Promi
       ],
       exports: [MONGO_CONNECTION],
     };
-    const app = await NestFactory.create<NestFastifyApplication>(host, new FastifyAdapter({ bodyLimit: 1024 * 1024 }), { bufferLogs: true });
+    const app = await NestFactory.create<NestFastifyApplication>(
+      host,
+      new FastifyAdapter({ bodyLimit: 1024 * 1024 }),
+      { bufferLogs: true },
+    );
     app.useLogger(app.get(Logger));
     if (kafka) app.connectMicroservice(kafkaServerOptions(kafka), { inheritAppConfig: true });
     await app.startAllMicroservices();
     await app.listen(config.port, config.host);
     exitOnSignals(() => app.close());
-    app.get(Logger).log(`${options.service} (distributed) listening on ${await app.getUrl()}${opened ? `; event store: ${opened.describe}` : ''}`);
+    app
+      .get(Logger)
+      .log(
+        `${options.service} (distributed) listening on ${await app.getUrl()}${opened ? `; event store: ${opened.describe}` : ''}`,
+      );
   });

@@ -14,7 +14,11 @@ export const spec = <C extends Command, E extends DomainEvent, S>(decider: Decid
     when: (command: C) => {
       const run = () => decider.decide(command, fold(decider, events));
       const strip = (es: readonly E[]) =>
-        es.map((e) => (e.metadata === undefined ? { type: e.type, data: e.data } : { type: e.type, data: e.data, metadata: e.metadata }));
+        es.map((e) =>
+          e.metadata === undefined
+            ? { type: e.type, data: e.data }
+            : { type: e.type, data: e.data, metadata: e.metadata },
+        );
       return {
         then: (expected: readonly E[]) => {
           const actual = run();

@@ -2,7 +2,12 @@ import { createHash } from 'node:crypto';
 import type { Decider } from '../decider/decider';
 import { handleCommand } from '../decider/handle-command';
 import type { EventStore } from '../event-store/event-store.port';
-import { NotClaimOwner, normaliseUniqueValue, type UniquenessGuard, ValueAlreadyClaimed } from './uniqueness-guard.port';
+import {
+  NotClaimOwner,
+  normaliseUniqueValue,
+  type UniquenessGuard,
+  ValueAlreadyClaimed,
+} from './uniqueness-guard.port';
 
 type ReservationEvent =
   | { type: 'ValueClaimed'; data: { scope: string; value: string; owner: string } }
@@ -40,17 +45,29 @@ export class ReservationStreamGuard implements UniquenessGuard {
   constructor(private readonly store: EventStore) {}
 
   async claim(scope: string, value: string, owner: string): Promise<void> {
-    await handleCommand(this.store, streamOf(scope, value), reservation, {
-      type: 'Claim',
-      data: { scope, value: normaliseUniqueValue(value), owner },
-    }, { maxRetries: 10 });
+    await handleCommand(
+      this.store,
+      streamOf(scope, value),
+      reservation,
+      {
+        type: 'Claim',
+        data: { scope, value: normaliseUniqueValue(value), owner },
+      },
+      { maxRetries: 10 },
+    );
   }
 
   async release(scope: string, value: string, owner: string): Promise<void> {
-    await handleCommand(this.store, streamOf(scope, value), reservation, {
-      type: 'Release',
-      data: { scope, value: normaliseUniqueValue(value), owner },
-    }, { maxRetries: 10 });
+    await handleCommand(
+      this.store,
+      streamOf(scope, value),
+      reservation,
+      {
+        type: 'Release',
+        data: { scope, value: normaliseUniqueValue(value), owner },
+      },
+      { maxRetries: 10 },
+    );
   }
 
   async rename(scope: string, from: string, to: string, owner: string): Promise<void> {
@@ -68,5 +85,7 @@ export class ReservationStreamGuard implements UniquenessGuard {
 /** Readable stream names for ordinary values; a hash for long ones, which stream names cannot hold. */
 const streamOf = (scope: string, value: string) => {
   const v = normaliseUniqueValue(value);
-  return v.length <= 200 ? `unique-${scope}-${v}` : `unique-${scope}-sha256:${createHash('sha256').update(v).digest('hex')}`;
+  return v.length <= 200
+    ? `unique-${scope}-${v}`
+    : `unique-${scope}-sha256:${createHash('sha256').update(v).digest('hex')}`;
 };

@@ -2,7 +2,10 @@ import { uniqueName } from '@idp/testing';
 import { NotClaimOwner, type UniquenessGuard, ValueAlreadyClaimed } from './uniqueness-guard.port';
 
 /** ONE contract for every UniquenessGuard adapter (and every event store under the reservation guard). */
-export const describeUniquenessGuardContract = (name: string, open: () => Promise<{ guard: UniquenessGuard; close(): Promise<void> }>) =>
+export const describeUniquenessGuardContract = (
+  name: string,
+  open: () => Promise<{ guard: UniquenessGuard; close(): Promise<void> }>,
+) =>
   describe(`UniquenessGuard contract: ${name}`, () => {
     let guard: UniquenessGuard;
     let close: () => Promise<void>;
@@ -28,7 +31,9 @@ export const describeUniquenessGuardContract = (name: string, open: () => Promis
 
     it('lets exactly one of 50 concurrent claimers win', async () => {
       const v = uniqueName('race');
-      const results = await Promise.allSettled(Array.from({ length: 50 }, (_, i) => guard.claim(scope, v, `user-${i}`)));
+      const results = await Promise.allSettled(
+        Array.from({ length: 50 }, (_, i) => guard.claim(scope, v, `user-${i}`)),
+      );
       const won = results.filter((r) => r.status === 'fulfilled');
       const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
       expect(won).toHaveLength(1);
@@ -67,10 +72,14 @@ export const describeUniquenessGuardContract = (name: string, open: () => Promis
       expect(await guard.ownerOf('username', v.toLowerCase())).toBe('user-1');
       const long = `${uniqueName('x')}${'é'.repeat(400)}`;
       await guard.claim(scope, long, 'user-3');
-      await expect(guard.claim(scope, long.toUpperCase(), 'user-4')).rejects.toBeInstanceOf(ValueAlreadyClaimed);
+      await expect(guard.claim(scope, long.toUpperCase(), 'user-4')).rejects.toBeInstanceOf(
+        ValueAlreadyClaimed,
+      );
       // NFC: a decomposed é is the same value as the composed one.
       const composed = `${uniqueName('cafe')}é`;
       await guard.claim(scope, composed, 'user-5');
-      await expect(guard.claim(scope, composed.normalize('NFD'), 'user-6')).rejects.toBeInstanceOf(ValueAlreadyClaimed);
+      await expect(guard.claim(scope, composed.normalize('NFD'), 'user-6')).rejects.toBeInstanceOf(
+        ValueAlreadyClaimed,
+      );
     });
   });

@@ -25,7 +25,10 @@ export const UNIQUENESS_GUARD = Symbol('UNIQUENESS_GUARD');
 
 export class ValueAlreadyClaimed extends DomainError {
   constructor(scope: string, value: string) {
-    super(`UNIQUENESS.${scope.toUpperCase()}_TAKEN`, `${scope} "${value}" is already taken`, { scope, value });
+    super(`UNIQUENESS.${scope.toUpperCase()}_TAKEN`, `${scope} "${value}" is already taken`, {
+      scope,
+      value,
+    });
   }
 }
 

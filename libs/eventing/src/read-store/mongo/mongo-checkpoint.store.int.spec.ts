@@ -18,7 +18,10 @@ describeWithInfra(['mongo'], 'MongoCheckpointStore', (infra) => {
     await connection?.close();
   });
 
-  describeCheckpointStoreContract('MongoDB', async () => new MongoCheckpointStore(connection, uniqueName('cp')));
+  describeCheckpointStoreContract(
+    'MongoDB',
+    async () => new MongoCheckpointStore(connection, uniqueName('cp')),
+  );
 
   it('keeps checkpoints in the database, beside the read models', async () => {
     await store.save('relay:x', 7n);

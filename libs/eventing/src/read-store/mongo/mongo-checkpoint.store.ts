@@ -41,7 +41,11 @@ export class MongoCheckpointStore implements CheckpointStore {
     // Two first-ever saves of one name can both try to insert; the loser retries as an update.
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.collection.updateOne({ _id: name }, { $set: { position, updatedAt: new Date() } }, { upsert: true });
+        await this.collection.updateOne(
+          { _id: name },
+          { $set: { position, updatedAt: new Date() } },
+          { upsert: true },
+        );
         return;
       } catch (err) {
         if (!isDuplicateKey(err) || attempt > 0) throw unavailable(err);
