@@ -1,12 +1,13 @@
 import 'reflect-metadata';
 import { consumerGroup } from '@idp/contracts';
-import { runDistributedService } from '@idp/eventing';
+import { runHost } from '@idp/eventing';
 import { GatewayModule } from '@idp/gateway';
 
 // The API gateway as its own process: no domain state, only the bus to the services.
-void runDistributedService({
-  service: 'gateway',
-  module: GatewayModule,
+void runHost({
+  process: 'gateway',
+  services: [],
+  modules: [GatewayModule],
   needs: ['kafka'],
   consumerGroup: consumerGroup('gateway'),
 });

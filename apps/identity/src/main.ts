@@ -1,13 +1,12 @@
 import 'reflect-metadata';
-import { consumerGroup, eventsTopic } from '@idp/contracts';
-import { runDistributedService } from '@idp/eventing';
-import { IdentityModule } from '@idp/identity';
+import { consumerGroup } from '@idp/contracts';
+import { runHost } from '@idp/eventing';
+import { identityService } from '@idp/identity';
 
 // The identity service as its own process (distributed mode).
-void runDistributedService({
-  service: 'identity',
-  module: IdentityModule,
+void runHost({
+  process: 'identity',
+  services: [identityService],
   needs: ['eventStore', 'kafka', 'mongo'],
   consumerGroup: consumerGroup('identity'),
-  topic: eventsTopic('identity'),
 });

@@ -1,13 +1,12 @@
 import 'reflect-metadata';
-import { consumerGroup, eventsTopic } from '@idp/contracts';
-import { runDistributedService } from '@idp/eventing';
-import { MembershipModule } from '@idp/membership';
+import { consumerGroup } from '@idp/contracts';
+import { runHost } from '@idp/eventing';
+import { membershipService } from '@idp/membership';
 
 // The membership service as its own process (distributed mode).
-void runDistributedService({
-  service: 'membership',
-  module: MembershipModule,
+void runHost({
+  process: 'membership',
+  services: [membershipService],
   needs: ['eventStore', 'kafka', 'mongo'],
   consumerGroup: consumerGroup('membership'),
-  topic: eventsTopic('membership'),
 });

@@ -1,13 +1,12 @@
 import 'reflect-metadata';
-import { consumerGroup, eventsTopic } from '@idp/contracts';
-import { runDistributedService } from '@idp/eventing';
-import { NotificationModule } from '@idp/notification';
+import { consumerGroup } from '@idp/contracts';
+import { runHost } from '@idp/eventing';
+import { notificationService } from '@idp/notification';
 
 // The notification service as its own process (distributed mode).
-void runDistributedService({
-  service: 'notification',
-  module: NotificationModule,
+void runHost({
+  process: 'notification',
+  services: [notificationService],
   needs: ['eventStore', 'kafka', 'mongo'],
   consumerGroup: consumerGroup('notification'),
-  topic: eventsTopic('notification'),
 });

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createPGlite, openPGliteEventStore } from '@idp/eventing';
 import { freePort, startApp, waitReady } from '@idp/testing';
 
 // The embedded platform as a user starts it: a real process, over HTTP only.
@@ -17,13 +18,47 @@ describe('embedded platform process', () => {
       expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ status: 'ok' });
       expect(await (await fetch(`${url}/readyz`)).json()).toEqual({
         status: 'ok',
-        checks: { 'event-store': 'ok' },
+        checks: {
+          'event-store:identity': 'ok',
+          'event-store:membership': 'ok',
+          'event-store:token': 'ok',
+          'event-store:notification': 'ok',
+          bus: 'ok',
+        },
       });
       expect(await (await fetch(`${url}/metrics`)).text()).toContain('service="platform"');
     } finally {
       p.child.kill('SIGTERM');
     }
     expect(await p.exited).toBe(0);
+  }, 60_000);
+
+  it('restarts on the same DATA_DIR with its stores intact', async () => {
+    const db = await createPGlite(join(dataDir, 'event-store'));
+    const store = await openPGliteEventStore({ db, schema: 'identity' });
+    await store.append(`account-restart`, [{ type: 'AccountRegistered', data: { username: 'ada' } }], 'any');
+    await db.close();
+
+    const port = await freePort();
+    const p = startApp('platform', { PORT: String(port), DATA_DIR: dataDir });
+    try {
+      await waitReady(`http://127.0.0.1:${port}`, p);
+      const caughtUp = /relay_lag_events\{topic="identity.events",service="platform"\} 0\n/;
+      let metrics = '';
+      for (let i = 0; i < 100 && !caughtUp.test(metrics); i++) {
+        metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(metrics).toMatch(caughtUp);
+    } finally {
+      p.child.kill('SIGTERM');
+    }
+    expect(await p.exited).toBe(0);
+    const reopened = await createPGlite(join(dataDir, 'event-store'));
+    const again = await openPGliteEventStore({ db: reopened, schema: 'identity' });
+    expect((await again.readStream('account-restart')).length).toBeGreaterThanOrEqual(1);
+    expect(await again.checkpoints.load('relay:identity.events')).toBeGreaterThanOrEqual(1n);
+    await reopened.close();
   }, 60_000);
 
   it.each([

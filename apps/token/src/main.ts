@@ -1,13 +1,12 @@
 import 'reflect-metadata';
-import { consumerGroup, eventsTopic } from '@idp/contracts';
-import { runDistributedService } from '@idp/eventing';
-import { TokenModule } from '@idp/token';
+import { consumerGroup } from '@idp/contracts';
+import { runHost } from '@idp/eventing';
+import { tokenService } from '@idp/token';
 
 // The token service as its own process (distributed mode).
-void runDistributedService({
-  service: 'token',
-  module: TokenModule,
+void runHost({
+  process: 'token',
+  services: [tokenService],
   needs: ['eventStore', 'kafka', 'mongo'],
   consumerGroup: consumerGroup('token'),
-  topic: eventsTopic('token'),
 });

@@ -15,3 +15,4 @@ export { PgExecutor } from './postgres/pg-executor';
 export * from './pglite/pglite-event-store';
 export { PGliteExecutor } from './pglite/pglite-executor';
 export * from './kurrentdb/kurrentdb-event-store';
+export * from './namespaced/namespaced-event-store';

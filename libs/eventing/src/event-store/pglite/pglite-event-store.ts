@@ -42,7 +42,8 @@ export const openPGliteEventStore = async (
   return new PostgresEventStore(executor, options);
 };
 
-const createPGlite = async (dataDir: string): Promise<PGlite> => {
+/** A PGlite database persisted to `dataDir` (a folder, created with its parents) or `memory://`. */
+export const createPGlite = async (dataDir: string): Promise<PGlite> => {
   // PGlite creates the data folder itself but not its parents; URLs (memory://, idb://) are not folders.
   if (!dataDir.includes('://')) await mkdir(dataDir, { recursive: true });
   return PGlite.create(dataDir);
