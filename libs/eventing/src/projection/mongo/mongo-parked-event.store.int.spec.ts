@@ -1,19 +1,10 @@
-import { describeWithInfra, uniqueName } from '@idp/testing';
-import type { Connection } from 'mongoose';
-import { connectMongo } from '../../read-store/mongo/mongo-connection';
+import { describeWithInfra } from '@idp/testing';
+import { useMongoTestDatabase } from '../../read-store/mongo/mongo-test-database';
 import { describeParkedEventStoreContract } from '../parked-event.store.contract';
 import { MongoParkedEventStore } from './mongo-parked-event.store';
 
 describeWithInfra(['mongo'], 'MongoParkedEventStore', (infra) => {
-  const dbName = uniqueName('parked');
-  let connection: Connection;
-  beforeAll(async () => {
-    connection = await connectMongo(infra().mongo!, { dbName });
-  });
-  afterAll(async () => {
-    await connection?.dropDatabase();
-    await connection?.close();
-  });
+  const db = useMongoTestDatabase(() => infra().mongo!, 'parked');
 
-  describeParkedEventStoreContract('mongo', async () => new MongoParkedEventStore(connection));
+  describeParkedEventStoreContract('mongo', async () => new MongoParkedEventStore(db()));
 });

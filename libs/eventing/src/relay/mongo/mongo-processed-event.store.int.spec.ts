@@ -1,25 +1,16 @@
-import { describeWithInfra, uniqueName } from '@idp/testing';
-import type { Connection } from 'mongoose';
-import { connectMongo } from '../../read-store/mongo/mongo-connection';
+import { describeWithInfra } from '@idp/testing';
+import { useMongoTestDatabase } from '../../read-store/mongo/mongo-test-database';
 import { describeProcessedEventStoreContract } from '../processed-event.store.contract';
 import { ProcessedEvents } from '../processed-events';
 import { MongoProcessedEventStore } from './mongo-processed-event.store';
 
 describeWithInfra(['mongo'], 'MongoProcessedEventStore', (infra) => {
-  const dbName = uniqueName('processed');
-  let connection: Connection;
-  beforeAll(async () => {
-    connection = await connectMongo(infra().mongo!, { dbName });
-  });
-  afterAll(async () => {
-    await connection?.dropDatabase();
-    await connection?.close();
-  });
+  const db = useMongoTestDatabase(() => infra().mongo!, 'processed');
 
-  describeProcessedEventStoreContract('mongo', async () => new MongoProcessedEventStore(connection));
+  describeProcessedEventStoreContract('mongo', async () => new MongoProcessedEventStore(db()));
 
   it('lets exactly one of many concurrent deliveries run the handler', async () => {
-    const store = new MongoProcessedEventStore(connection);
+    const store = new MongoProcessedEventStore(db());
     let runs = 0;
     const deliver = () =>
       new ProcessedEvents(store, { consumer: 'race' })
