@@ -1,2 +1,5 @@
 export * from './topics';
 export * from './integration-event';
+export * from './rpc';
+export * from './identity/identity.messages';
+export * from './identity/identity.events';

@@ -8,9 +8,11 @@ import { parseEmail, parseUsername } from './account.values';
  * facts in the command; time arrives as `now` (ISO 8601).
  */
 
+/** An e-mailed token: its hash to check it, and the token sealed with the platform key for the e-mail itself. */
 interface PendingToken {
   tokenHash: string;
   expiresAt: string;
+  sealedToken: string;
 }
 
 export type AccountEvent =
@@ -25,16 +27,22 @@ export type AccountEvent =
         registeredAt: string;
       };
     }
-  | { type: 'EmailConfirmationRequested'; data: { email: string } & PendingToken }
+  | { type: 'EmailConfirmationRequested'; data: { email: string; username: string } & PendingToken }
   | { type: 'EmailConfirmed'; data: { email: string; confirmedAt: string } }
-  | { type: 'EmailChangeRequested'; data: { email: string } & PendingToken }
-  | { type: 'EmailChanged'; data: { from: string; to: string; changedAt: string } }
+  | { type: 'EmailChangeRequested'; data: { email: string; username: string } & PendingToken }
+  | { type: 'EmailChanged'; data: { from: string; to: string; username: string; changedAt: string } }
   | { type: 'UsernameChanged'; data: { from: string; to: string } }
   | {
       type: 'PasswordChanged';
-      data: { passwordHash: string; changedAt: string; reason: 'changed' | 'reset' | 'rehashed' };
+      data: {
+        passwordHash: string;
+        username: string;
+        email: string;
+        changedAt: string;
+        reason: 'changed' | 'reset' | 'rehashed';
+      };
     }
-  | { type: 'PasswordResetRequested'; data: PendingToken }
+  | { type: 'PasswordResetRequested'; data: { username: string; email: string } & PendingToken }
   | { type: 'AccountSuspended'; data: { suspendedAt: string } }
   | { type: 'AccountUnsuspended'; data: { unsuspendedAt: string } }
   | { type: 'SiteAdminGranted'; data: Record<string, never> }
@@ -125,6 +133,13 @@ export class InvalidAccountTransition extends DomainError {
   }
 }
 
+const pendingOf = ({ email, tokenHash, expiresAt, sealedToken }: PendingToken & { email: string }) => ({
+  email,
+  tokenHash,
+  expiresAt,
+  sealedToken,
+});
+
 export const initialState = (): AccountState => ({ status: 'none' });
 
 export const evolve = (state: AccountState, event: AccountEvent): AccountState => {
@@ -144,11 +159,11 @@ export const evolve = (state: AccountState, event: AccountEvent): AccountState =
   if (state.status === 'none' || state.status === 'deleted') return state;
   switch (event.type) {
     case 'EmailConfirmationRequested':
-      return { ...state, pendingConfirmation: { ...event.data } };
+      return { ...state, pendingConfirmation: pendingOf(event.data) };
     case 'EmailConfirmed':
       return { ...state, emailConfirmed: true, pendingConfirmation: undefined };
     case 'EmailChangeRequested':
-      return { ...state, unconfirmedEmail: event.data.email, pendingConfirmation: { ...event.data } };
+      return { ...state, unconfirmedEmail: event.data.email, pendingConfirmation: pendingOf(event.data) };
     case 'EmailChanged':
       return {
         ...state,
@@ -162,7 +177,14 @@ export const evolve = (state: AccountState, event: AccountEvent): AccountState =
     case 'PasswordChanged':
       return { ...state, passwordHash: event.data.passwordHash, pendingReset: undefined };
     case 'PasswordResetRequested':
-      return { ...state, pendingReset: { ...event.data } };
+      return {
+        ...state,
+        pendingReset: {
+          tokenHash: event.data.tokenHash,
+          expiresAt: event.data.expiresAt,
+          sealedToken: event.data.sealedToken,
+        },
+      };
     case 'AccountSuspended':
       return { ...state, status: 'suspended' };
     case 'AccountUnsuspended':
@@ -187,6 +209,16 @@ const active = (state: AccountState): LiveAccount => {
   return account;
 };
 
+const passwordChanged = (
+  account: LiveAccount,
+  passwordHash: string,
+  changedAt: string,
+  reason: 'changed' | 'reset' | 'rehashed',
+): AccountEvent => ({
+  type: 'PasswordChanged',
+  data: { passwordHash, username: account.username, email: account.email, changedAt, reason },
+});
+
 const valid = (token: PendingToken | undefined, tokenHash: string, now: string): boolean =>
   token !== undefined && token.tokenHash === tokenHash && Date.parse(now) < Date.parse(token.expiresAt);
 
@@ -204,7 +236,7 @@ export const decide = (command: AccountCommand, state: AccountState): AccountEve
       if (emailConfirmed) return [registered];
       if (!confirmation)
         throw new Error('RegisterAccount needs a confirmation token unless the e-mail is confirmed');
-      return [registered, { type: 'EmailConfirmationRequested', data: { email, ...confirmation } }];
+      return [registered, { type: 'EmailConfirmationRequested', data: { email, username, ...confirmation } }];
     }
 
     case 'ConfirmEmail': {
@@ -213,7 +245,12 @@ export const decide = (command: AccountCommand, state: AccountState): AccountEve
       const pending = account.pendingConfirmation;
       if (!pending || !valid(pending, tokenHash, now)) throw new InvalidToken();
       if (account.unconfirmedEmail !== null && pending.email === account.unconfirmedEmail)
-        return [{ type: 'EmailChanged', data: { from: account.email, to: pending.email, changedAt: now } }];
+        return [
+          {
+            type: 'EmailChanged',
+            data: { from: account.email, to: pending.email, username: account.username, changedAt: now },
+          },
+        ];
       return [{ type: 'EmailConfirmed', data: { email: account.email, confirmedAt: now } }];
     }
 
@@ -231,7 +268,12 @@ export const decide = (command: AccountCommand, state: AccountState): AccountEve
         // Back to the current address: a pending change is simply dropped by confirming nothing new.
         return [];
       }
-      return [{ type: 'EmailChangeRequested', data: { email, ...command.data.confirmation } }];
+      return [
+        {
+          type: 'EmailChangeRequested',
+          data: { email, username: account.username, ...command.data.confirmation },
+        },
+      ];
     }
 
     case 'ResendEmailConfirmation': {
@@ -240,49 +282,51 @@ export const decide = (command: AccountCommand, state: AccountState): AccountEve
         return [
           {
             type: 'EmailChangeRequested',
-            data: { email: account.unconfirmedEmail, ...command.data.confirmation },
+            data: {
+              email: account.unconfirmedEmail,
+              username: account.username,
+              ...command.data.confirmation,
+            },
           },
         ];
       if (account.emailConfirmed) return [];
       return [
-        { type: 'EmailConfirmationRequested', data: { email: account.email, ...command.data.confirmation } },
+        {
+          type: 'EmailConfirmationRequested',
+          data: { email: account.email, username: account.username, ...command.data.confirmation },
+        },
       ];
     }
 
     case 'ChangePassword': {
-      active(state);
+      const account = active(state);
       if (!command.data.currentPasswordValid) throw new InvalidCurrentPassword();
-      return [
-        {
-          type: 'PasswordChanged',
-          data: { passwordHash: command.data.passwordHash, changedAt: command.data.now, reason: 'changed' },
-        },
-      ];
+      return [passwordChanged(account, command.data.passwordHash, command.data.now, 'changed')];
     }
 
     case 'RehashPassword': {
       const account = active(state);
       if (account.passwordHash === command.data.passwordHash) return [];
-      return [
-        {
-          type: 'PasswordChanged',
-          data: { passwordHash: command.data.passwordHash, changedAt: command.data.now, reason: 'rehashed' },
-        },
-      ];
+      return [passwordChanged(account, command.data.passwordHash, command.data.now, 'rehashed')];
     }
 
     case 'RequestPasswordReset': {
       // A suspended account gets no reset link (it could not sign in anyway); the API answers 202 regardless.
       const account = live(state);
       if (account.status === 'suspended') return [];
-      return [{ type: 'PasswordResetRequested', data: { ...command.data } }];
+      return [
+        {
+          type: 'PasswordResetRequested',
+          data: { username: account.username, email: account.email, ...command.data },
+        },
+      ];
     }
 
     case 'CompletePasswordReset': {
       const account = active(state);
       const { tokenHash, passwordHash, now } = command.data;
       if (!valid(account.pendingReset, tokenHash, now)) throw new InvalidToken();
-      return [{ type: 'PasswordChanged', data: { passwordHash, changedAt: now, reason: 'reset' } }];
+      return [passwordChanged(account, passwordHash, now, 'reset')];
     }
 
     case 'SuspendAccount': {

@@ -14,7 +14,7 @@ import { InvalidEmail, InvalidUsername } from './account.values';
 const NOW = '2026-11-26T10:00:00.000Z';
 const LATER = '2026-11-27T10:00:00.000Z';
 const EXPIRES = '2026-11-26T12:00:00.000Z';
-const token = (hash = 'h1') => ({ tokenHash: hash, expiresAt: EXPIRES });
+const token = (hash = 'h1') => ({ tokenHash: hash, expiresAt: EXPIRES, sealedToken: `sealed:${hash}` });
 
 const registered = (
   over: Partial<Extract<AccountEvent, { type: 'AccountRegistered' }>['data']> = {},
@@ -32,7 +32,7 @@ const registered = (
 });
 const confirmationRequested = (hash = 'h1'): AccountEvent => ({
   type: 'EmailConfirmationRequested',
-  data: { email: 'ada@example.com', ...token(hash) },
+  data: { email: 'ada@example.com', username: 'ada', ...token(hash) },
 });
 const confirmed: AccountEvent = {
   type: 'EmailConfirmed',
@@ -79,7 +79,7 @@ describe('account: registration', () => {
         },
         {
           type: 'EmailConfirmationRequested',
-          data: { email: 'ada@example.com', tokenHash: 'h1', expiresAt: EXPIRES },
+          data: { email: 'ada@example.com', username: 'ada', ...token('h1') },
         },
       ]);
   });
@@ -171,7 +171,7 @@ describe('account: e-mail confirmation', () => {
       .then([
         {
           type: 'EmailConfirmationRequested',
-          data: { email: 'ada@example.com', tokenHash: 'h2', expiresAt: EXPIRES },
+          data: { email: 'ada@example.com', username: 'ada', ...token('h2') },
         },
       ]);
     account
@@ -200,7 +200,7 @@ describe('account: username and e-mail changes', () => {
   it('keeps the old e-mail until the new one is confirmed, then switches', () => {
     const requested: AccountEvent = {
       type: 'EmailChangeRequested',
-      data: { email: 'ada@new.example', ...token('h9') },
+      data: { email: 'ada@new.example', username: 'ada', ...token('h9') },
     };
     account
       .given([registered(), confirmationRequested(), confirmed])
@@ -216,7 +216,10 @@ describe('account: username and e-mail changes', () => {
       .given([registered(), confirmed, requested])
       .when({ type: 'ConfirmEmail', data: { tokenHash: 'h9', now: NOW } })
       .then([
-        { type: 'EmailChanged', data: { from: 'ada@example.com', to: 'ada@new.example', changedAt: NOW } },
+        {
+          type: 'EmailChanged',
+          data: { from: 'ada@example.com', to: 'ada@new.example', username: 'ada', changedAt: NOW },
+        },
       ]);
   });
 
@@ -239,7 +242,13 @@ describe('account: passwords', () => {
       .then([
         {
           type: 'PasswordChanged',
-          data: { passwordHash: '$argon2id$new', changedAt: NOW, reason: 'changed' },
+          data: {
+            passwordHash: '$argon2id$new',
+            username: 'ada',
+            email: 'ada@example.com',
+            changedAt: NOW,
+            reason: 'changed',
+          },
         },
       ]);
     account
@@ -252,7 +261,10 @@ describe('account: passwords', () => {
   });
 
   it('resets with a single-use, expiring token', () => {
-    const requested: AccountEvent = { type: 'PasswordResetRequested', data: token('r1') };
+    const requested: AccountEvent = {
+      type: 'PasswordResetRequested',
+      data: { username: 'ada', email: 'ada@example.com', ...token('r1') },
+    };
     const complete = (tokenHash: string, now = NOW) => ({
       type: 'CompletePasswordReset' as const,
       data: { tokenHash, passwordHash: '$argon2id$reset', now },
@@ -267,7 +279,13 @@ describe('account: passwords', () => {
       .then([
         {
           type: 'PasswordChanged',
-          data: { passwordHash: '$argon2id$reset', changedAt: NOW, reason: 'reset' },
+          data: {
+            passwordHash: '$argon2id$reset',
+            username: 'ada',
+            email: 'ada@example.com',
+            changedAt: NOW,
+            reason: 'reset',
+          },
         },
       ]);
     account.given([registered(), requested]).when(complete('r1', LATER)).thenThrows(InvalidToken);
@@ -276,7 +294,16 @@ describe('account: passwords', () => {
       .given([
         registered(),
         requested,
-        { type: 'PasswordChanged', data: { passwordHash: 'x', changedAt: NOW, reason: 'reset' } },
+        {
+          type: 'PasswordChanged',
+          data: {
+            passwordHash: 'x',
+            username: 'ada',
+            email: 'ada@example.com',
+            changedAt: NOW,
+            reason: 'reset',
+          },
+        },
       ])
       .when(complete('r1'))
       .thenThrows(InvalidToken);
@@ -301,7 +328,13 @@ describe('account: passwords', () => {
       .then([
         {
           type: 'PasswordChanged',
-          data: { passwordHash: '$argon2id$v2', changedAt: NOW, reason: 'rehashed' },
+          data: {
+            passwordHash: '$argon2id$v2',
+            username: 'ada',
+            email: 'ada@example.com',
+            changedAt: NOW,
+            reason: 'rehashed',
+          },
         },
       ]);
   });

@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { requestMetaSchema } from '../rpc';
+
+/** Request-reply patterns the identity service answers (gateway → identity). */
+export const IDENTITY = {
+  registerAccount: 'identity.register-account',
+  authenticate: 'identity.authenticate',
+  confirmEmail: 'identity.confirm-email',
+  resendConfirmation: 'identity.resend-confirmation',
+  getAccount: 'identity.get-account',
+  getUser: 'identity.get-user',
+  updateAccount: 'identity.update-account',
+  changePassword: 'identity.change-password',
+  requestPasswordReset: 'identity.request-password-reset',
+  completePasswordReset: 'identity.complete-password-reset',
+  retrieveIact: 'identity.retrieve-iact',
+  createInitialAdmin: 'identity.create-initial-admin',
+} as const;
+
+// Strings arrive from the HTTP edge already shape-checked; the service validates meaning (username rules,
+// password policy). Bounds here only keep absurd payloads off the bus.
+const text = (max: number) => z.string().max(max);
+const password = text(1024);
+
+export const registerAccountRequest = z.object({
+  meta: requestMetaSchema,
+  username: text(256),
+  email: text(320),
+  password,
+  invitationToken: text(512).optional(),
+});
+export const authenticateRequest = z.object({ meta: requestMetaSchema, login: text(320), password });
+export const confirmEmailRequest = z.object({ meta: requestMetaSchema, token: text(512) });
+export const userRequest = z.object({ meta: requestMetaSchema, userId: text(64) });
+export const updateAccountRequest = z.object({
+  meta: requestMetaSchema,
+  userId: text(64),
+  username: text(256).optional(),
+  email: text(320).optional(),
+});
+export const changePasswordRequest = z.object({
+  meta: requestMetaSchema,
+  userId: text(64),
+  currentPassword: password,
+  password,
+  passwordConfirmation: password,
+});
+export const requestPasswordResetRequest = z.object({ meta: requestMetaSchema, email: text(320) });
+export const completePasswordResetRequest = z.object({
+  meta: requestMetaSchema,
+  token: text(512),
+  password,
+  passwordConfirmation: password,
+});
+export const createInitialAdminRequest = z.object({
+  meta: requestMetaSchema,
+  token: text(512),
+  username: text(256),
+  email: text(320),
+  password,
+});
+
+export type RegisterAccountRequest = z.infer<typeof registerAccountRequest>;
+export type AuthenticateRequest = z.infer<typeof authenticateRequest>;
+export type ConfirmEmailRequest = z.infer<typeof confirmEmailRequest>;
+export type UserRequest = z.infer<typeof userRequest>;
+export type UpdateAccountRequest = z.infer<typeof updateAccountRequest>;
+export type ChangePasswordRequest = z.infer<typeof changePasswordRequest>;
+export type RequestPasswordResetRequest = z.infer<typeof requestPasswordResetRequest>;
+export type CompletePasswordResetRequest = z.infer<typeof completePasswordResetRequest>;
+export type CreateInitialAdminRequest = z.infer<typeof createInitialAdminRequest>;
+
+/** The private projection of a user: the account endpoints and admin views (TFC-API §2, §3.2). */
+export interface AccountView {
+  id: string;
+  username: string;
+  email: string;
+  unconfirmedEmail: string | null;
+  emailConfirmed: boolean;
+  avatarUrl: string;
+  isAdmin: boolean;
+  isSuspended: boolean;
+  isServiceAccount: false;
+  twoFactor: { enabled: boolean; verified: boolean };
+  createdAt: string;
+}
+
+/** The public projection (`GET /users/:id`): never the e-mail. */
+export type UserView = Pick<AccountView, 'id' | 'username' | 'avatarUrl' | 'isServiceAccount'>;
+
+export interface AuthenticateResult {
+  userId: string;
+  twoFactorRequired: boolean;
+}

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+
+/**
+ * Who asks, and in which request: every message from the gateway carries it, and the owning service copies it
+ * into the metadata of the events it appends (audit, impersonation, tracing).
+ */
+export const requestMetaSchema = z.object({
+  actor: z
+    .object({
+      kind: z.enum(['user', 'team', 'organization', 'system', 'anonymous']),
+      id: z.string(),
+      impersonatorId: z.string().optional(),
+      impersonationReason: z.string().optional(),
+    })
+    .optional(),
+  correlationId: z.string().max(200).optional(),
+  traceparent: z.string().max(200).optional(),
+  /** Client address as the gateway saw it (rate limits, login throttling, audit). */
+  ip: z.string().max(100).optional(),
+});
+export type RequestMeta = z.infer<typeof requestMetaSchema>;
+
+/**
+ * The error a service returns for a broken rule (thrown as `new RpcException(rpcError(err))`): the domain error's
+ * stable code, its message and details (e.g. `attribute` for a 422 pointer). The gateway maps codes to HTTP
+ * statuses in one table; anything without a code is an internal error.
+ */
+export interface RpcErrorBody {
+  code: string;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+export const isRpcErrorBody = (value: unknown): value is RpcErrorBody =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as RpcErrorBody).code === 'string' &&
+  typeof (value as RpcErrorBody).message === 'string';
+
+export const rpcError = (err: { code: string; message: string; details?: Record<string, unknown> }): RpcErrorBody => ({
+  code: err.code,
+  message: err.message,
+  ...(err.details && Object.keys(err.details).length ? { details: err.details } : {}),
+});
