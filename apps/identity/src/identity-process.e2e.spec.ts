@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { eventsTopic } from '@idp/contracts';
 import {
@@ -38,6 +39,7 @@ describeWithInfra(['postgres', 'kafka', 'mongo'], 'identity service process (dis
       KAFKA_BROKERS: infra().kafka!,
       MONGO_URL: mongo.toString(),
       KAFKA_SESSION_TIMEOUT_MS: '6000',
+      SECRET_KEYS: randomBytes(32).toString('base64'),
     };
     // On a fresh broker the topic may not exist yet: subscribing to an auto-created topic races its leader election.
     await ensureTopics(infra().kafka!.split(','), [eventsTopic('identity')], 3);

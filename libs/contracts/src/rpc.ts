@@ -37,7 +37,11 @@ export const isRpcErrorBody = (value: unknown): value is RpcErrorBody =>
   typeof (value as RpcErrorBody).code === 'string' &&
   typeof (value as RpcErrorBody).message === 'string';
 
-export const rpcError = (err: { code: string; message: string; details?: Record<string, unknown> }): RpcErrorBody => ({
+export const rpcError = (err: {
+  code: string;
+  message: string;
+  details?: Record<string, unknown>;
+}): RpcErrorBody => ({
   code: err.code,
   message: err.message,
   ...(err.details && Object.keys(err.details).length ? { details: err.details } : {}),

@@ -5,6 +5,7 @@ export * from './decider';
 export * from './uniqueness';
 export * from './config';
 export * from './runtime';
+export * from './crypto';
 export * from './bus';
 export * from './relay';
 export * from './projection';

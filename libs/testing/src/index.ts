@@ -2,3 +2,4 @@ export * from './infra';
 export * from './describe-with-infra';
 export * from './postgres';
 export * from './process';
+export * from './smtp';

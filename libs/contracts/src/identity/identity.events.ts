@@ -4,14 +4,35 @@
  * platform's secret key (`sealedToken`), for the notification service to put in the e-mail.
  */
 export type IdentityIntegrationEvent =
-  | { type: 'AccountRegistered'; data: { userId: string; username: string; email: string; emailConfirmed: boolean; registeredAt: string } }
-  | { type: 'EmailConfirmationRequested'; data: { userId: string; username: string; email: string; sealedToken: string; expiresAt: string } }
+  | {
+      type: 'AccountRegistered';
+      data: {
+        userId: string;
+        username: string;
+        email: string;
+        emailConfirmed: boolean;
+        registeredAt: string;
+      };
+    }
+  | {
+      type: 'EmailConfirmationRequested';
+      data: { userId: string; username: string; email: string; sealedToken: string; expiresAt: string };
+    }
   | { type: 'EmailConfirmed'; data: { userId: string; email: string } }
-  | { type: 'EmailChangeRequested'; data: { userId: string; username: string; email: string; sealedToken: string; expiresAt: string } }
+  | {
+      type: 'EmailChangeRequested';
+      data: { userId: string; username: string; email: string; sealedToken: string; expiresAt: string };
+    }
   | { type: 'EmailChanged'; data: { userId: string; username: string; from: string; to: string } }
   | { type: 'UsernameChanged'; data: { userId: string; from: string; to: string } }
-  | { type: 'PasswordChanged'; data: { userId: string; username: string; email: string; reason: 'changed' | 'reset' | 'rehashed' } }
-  | { type: 'PasswordResetRequested'; data: { userId: string; username: string; email: string; sealedToken: string; expiresAt: string } }
+  | {
+      type: 'PasswordChanged';
+      data: { userId: string; username: string; email: string; reason: 'changed' | 'reset' | 'rehashed' };
+    }
+  | {
+      type: 'PasswordResetRequested';
+      data: { userId: string; username: string; email: string; sealedToken: string; expiresAt: string };
+    }
   | { type: 'AccountSuspended'; data: { userId: string } }
   | { type: 'AccountUnsuspended'; data: { userId: string } }
   | { type: 'SiteAdminGranted'; data: { userId: string } }

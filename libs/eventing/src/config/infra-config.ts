@@ -18,6 +18,8 @@ export interface InfraConfig {
   mongoUrl?: string;
   /** SMTP URL; absent means the local outbox folder. */
   smtpUrl?: string;
+  /** 32-byte keys (newest first) sealing secrets inside events; from `SECRET_KEYS` (base64, comma-separated). */
+  secretKeys?: Buffer[];
   port: number;
   host: string;
   dataDir: string;
@@ -120,6 +122,19 @@ export const loadInfraConfig = (env: NodeJS.ProcessEnv = process.env): InfraConf
   const smtpUrl = env.SMTP_URL?.trim() || undefined;
   if (smtpUrl) parseUrl('SMTP_URL', smtpUrl, ['smtp:', 'smtps:']);
 
+  let secretKeys: Buffer[] | undefined;
+  if (env.SECRET_KEYS?.trim()) {
+    secretKeys = env.SECRET_KEYS.split(',').map((k, i) => {
+      const key = Buffer.from(k.trim(), 'base64');
+      if (key.length !== 32)
+        throw new ConfigError(
+          'SECRET_KEYS',
+          `key ${i + 1} is not 32 bytes of base64 (generate one with: openssl rand -base64 32)`,
+        );
+      return key;
+    });
+  }
+
   const port = Number(env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new ConfigError('PORT', `"${env.PORT}" is not a port number (0-65535)`);
@@ -131,6 +146,7 @@ export const loadInfraConfig = (env: NodeJS.ProcessEnv = process.env): InfraConf
     kafkaSessionTimeoutMs,
     mongoUrl,
     smtpUrl,
+    secretKeys,
     port,
     host: env.HOST?.trim() || '0.0.0.0',
     dataDir: absData,

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Controller, Inject, type DynamicModule, Module, type OnModuleInit } from '@nestjs/common';
 import { Ctx, EventPattern, type KafkaContext, MessagePattern, Payload } from '@nestjs/microservices';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -118,6 +119,7 @@ describeWithInfra(['postgres', 'kafka', 'mongo'], 'host, distributed configurati
         KAFKA_BROKERS: infra().kafka!,
         MONGO_URL: mongo.toString(),
         KAFKA_SESSION_TIMEOUT_MS: '6000',
+        SECRET_KEYS: randomBytes(32).toString('base64'),
       };
     },
     async () => database?.drop(),

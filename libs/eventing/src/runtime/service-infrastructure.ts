@@ -1,4 +1,5 @@
 import type { DynamicModule, Provider } from '@nestjs/common';
+import { SecretBox } from '../crypto/secret-box';
 import { CHECKPOINT_STORE, type CheckpointStore } from '../event-store/checkpoint-store.port';
 import { EVENT_STORE, type EventStore } from '../event-store/event-store.port';
 import { PARKED_EVENT_STORE, type ParkedEventStore } from '../projection/parked-event.store';
@@ -22,9 +23,12 @@ export interface ServiceInfrastructure {
   parkedEvents: ParkedEventStore;
   /** Consumer-side dedupe of other services' events (at-least-once delivery). */
   processedEvents: ProcessedEventStore;
+  /** Seals secrets that travel inside events (link tokens, TOTP secrets) with the platform's keys. */
+  secretBox: SecretBox;
 }
 
 export const SERVICE_INFRASTRUCTURE = Symbol('SERVICE_INFRASTRUCTURE');
+export const SECRET_BOX = Symbol('SECRET_BOX');
 
 /** Providers that expose a service's infrastructure under the ports' tokens, scoped to the service's module. */
 export const serviceInfrastructureProviders = (infra: ServiceInfrastructure): Provider[] => [
@@ -34,6 +38,7 @@ export const serviceInfrastructureProviders = (infra: ServiceInfrastructure): Pr
   { provide: CHECKPOINT_STORE, useValue: infra.projectionCheckpoints },
   { provide: PARKED_EVENT_STORE, useValue: infra.parkedEvents },
   { provide: PROCESSED_EVENT_STORE, useValue: infra.processedEvents },
+  { provide: SECRET_BOX, useValue: infra.secretBox },
 ];
 
 /** How a service lib plugs into a host: `IdentityModule.register`, called once with its infrastructure. */

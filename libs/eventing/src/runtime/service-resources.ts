@@ -1,6 +1,10 @@
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import type { Connection } from 'mongoose';
 import { ConfigError, type InfraConfig } from '../config/infra-config';
+import { SecretBox } from '../crypto/secret-box';
 import type { CheckpointStore } from '../event-store/checkpoint-store.port';
 import type { EventStore } from '../event-store/event-store.port';
 import { InMemoryCheckpointStore } from '../event-store/in-memory/in-memory-checkpoint-store';
@@ -17,6 +21,7 @@ import type { ServiceInfrastructure } from './service-infrastructure';
 
 /** Connections one process shares between the services it hosts. */
 export interface SharedResources {
+  secretBox: SecretBox;
   pglite?: PGlite;
   mongo?: Connection;
   describe: string[];
@@ -33,9 +38,43 @@ export interface ServiceResources {
 
 const firstLine = (err: unknown) => ((err as Error).message ?? String(err)).split('\n')[0];
 
+/**
+ * The platform's secret keys: `SECRET_KEYS` when set; in embedded mode otherwise a key generated once and kept in
+ * `$DATA_DIR/secret.key` (mode 0600) so sealed values survive restarts. A distributed process never invents one:
+ * its replicas and the other services must share it.
+ */
+export const loadSecretKeys = async (config: InfraConfig): Promise<Buffer[]> => {
+  if (config.secretKeys) return config.secretKeys;
+  if (config.mode === 'distributed')
+    throw new ConfigError('SECRET_KEYS', 'is required in distributed mode (openssl rand -base64 32)');
+  const file = join(config.dataDir, 'secret.key');
+  try {
+    const key = Buffer.from((await readFile(file, 'utf8')).trim(), 'base64');
+    if (key.length !== 32) throw new ConfigError('DATA_DIR', `${file} does not hold a 32-byte base64 key`);
+    return [key];
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw err instanceof ConfigError
+        ? err
+        : new ConfigError('DATA_DIR', `cannot read ${file}: ${firstLine(err)}`);
+  }
+  const key = randomBytes(32);
+  try {
+    await mkdir(config.dataDir, { recursive: true });
+    await writeFile(file, `${key.toString('base64')}\n`, { flag: 'wx', mode: 0o600 });
+    await chmod(file, 0o600);
+  } catch (err) {
+    // Another process created it first: use theirs.
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return loadSecretKeys(config);
+    throw new ConfigError('DATA_DIR', `cannot write ${file}: ${firstLine(err)}`);
+  }
+  return [key];
+};
+
 /** Opens what the configuration names once per process. Failures become `ConfigError`s naming the setting. */
 export const openSharedResources = async (config: InfraConfig): Promise<SharedResources> => {
   const describe: string[] = [];
+  const secretBox = new SecretBox(await loadSecretKeys(config));
   let pglite: PGlite | undefined;
   let mongo: Connection | undefined;
   try {
@@ -60,6 +99,7 @@ export const openSharedResources = async (config: InfraConfig): Promise<SharedRe
     describe.push(`read models: MongoDB (${mongo.host}:${mongo.port}/${mongo.name})`);
   } else describe.push('read models: in memory, rebuilt at boot');
   return {
+    secretBox,
     pglite,
     mongo,
     describe,
@@ -127,6 +167,7 @@ export const openServiceResources = async (
         projectionCheckpoints: new MongoCheckpointStore(mongo, `${service}_checkpoints`),
         parkedEvents: new MongoParkedEventStore(mongo, `${service}_parked_events`),
         processedEvents: new MongoProcessedEventStore(mongo, `${service}_processed_events`),
+        secretBox: shared.secretBox,
       }
     : {
         service,
@@ -135,6 +176,7 @@ export const openServiceResources = async (
         projectionCheckpoints: new InMemoryCheckpointStore(),
         parkedEvents: new InMemoryParkedEventStore(),
         processedEvents: new InMemoryProcessedEventStore(),
+        secretBox: shared.secretBox,
       };
   if (!relayCheckpoints) {
     if (!mongo)

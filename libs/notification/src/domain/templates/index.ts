@@ -1,0 +1,4 @@
+export * from './account-mail.templates';
+export * from './branding';
+export * from './html';
+export * from './layout';

@@ -1,0 +1,65 @@
+import type { Branding } from './branding';
+import { html, type SafeHtml } from './html';
+
+/** One piece of a mail's content, rendered to both parts, so the text and HTML parts always say the same. */
+export type Block =
+  | { kind: 'paragraph'; text: string }
+  | { kind: 'action'; label: string; url: string }
+  | { kind: 'note'; text: string };
+
+/** A mail's content, ready for `OutgoingMail` (which adds recipient and idempotency key). */
+export interface RenderedMail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+const FONT = 'font-family:-apple-system,BlinkMacSystemFont,Segoe UI,Helvetica,Arial,sans-serif';
+
+const textBlock = (block: Block): string => {
+  switch (block.kind) {
+    case 'paragraph':
+    case 'note':
+      return block.text;
+    case 'action':
+      return `${block.label}:\n${block.url}`;
+  }
+};
+
+const htmlBlock = (block: Block): SafeHtml => {
+  switch (block.kind) {
+    case 'paragraph':
+      return html`<p style="margin:0 0 16px">${block.text}</p>`;
+    case 'note':
+      return html`<p style="margin:0 0 16px;color:#6b7280;font-size:13px">${block.text}</p>`;
+    case 'action':
+      return html`<p style="margin:24px 0"><a href="${block.url}" style="background:#5c4ee5;color:#ffffff;padding:10px 18px;border-radius:4px;text-decoration:none;display:inline-block">${block.label}</a></p>
+<p style="margin:0 0 16px;color:#6b7280;font-size:13px">If the button does not work, copy this link into your browser:<br><a href="${block.url}" style="color:#5c4ee5;word-break:break-all">${block.url}</a></p>`;
+  }
+};
+
+/** Lays blocks out as a plain-text part and an HTML part, with greeting and signature. */
+export const renderMail = (
+  branding: Branding,
+  mail: { subject: string; greeting: string; blocks: Block[] },
+): RenderedMail => {
+  const signature = `— ${branding.productName}`;
+  const text = [mail.greeting, ...mail.blocks.map(textBlock), signature].join('\n\n') + '\n';
+  const body = html`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${mail.subject}</title>
+</head>
+<body style="margin:0;padding:24px;background:#f5f5f7;${FONT};color:#1f2937;font-size:15px;line-height:1.5">
+<div style="max-width:560px;margin:0 auto;background:#ffffff;border-radius:6px;padding:32px">
+<p style="margin:0 0 16px">${mail.greeting}</p>
+${mail.blocks.map(htmlBlock)}
+<p style="margin:24px 0 0">${signature}</p>
+</div>
+</body>
+</html>
+`;
+  return { subject: mail.subject, text, html: body.value };
+};
