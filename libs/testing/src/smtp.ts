@@ -94,6 +94,8 @@ export const startSmtpServer = async (options: StartSmtpServerOptions = {}): Pro
   const server = new SMTPServer({
     name: 'test-smtp.localhost',
     logger: false,
+    // Loopback clients only: a reverse DNS lookup per connection would only add latency.
+    disableReverseLookup: true,
     disabledCommands: options.auth ? ['STARTTLS'] : ['STARTTLS', 'AUTH'],
     authOptional: !options.auth,
     allowInsecureAuth: true,

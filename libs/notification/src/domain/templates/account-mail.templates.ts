@@ -11,7 +11,11 @@ const ifThisWasntYou = (branding: Branding): Block[] => [
     kind: 'paragraph',
     text: "If this wasn't you, someone else may have access to your account. Reset your password now, then review your API tokens and active sessions, and tell your administrator.",
   },
-  { kind: 'action', label: 'Reset your password', url: linkTo(branding.baseUrl, MAIL_LINK_PATHS.forgotPassword) },
+  {
+    kind: 'action',
+    label: 'Reset your password',
+    url: linkTo(branding.baseUrl, MAIL_LINK_PATHS.forgotPassword),
+  },
 ];
 
 /** Sent when an account is registered or its address changes: proves the reader owns the address. */
@@ -51,14 +55,14 @@ export const passwordResetMail = (
     blocks: [
       {
         kind: 'paragraph',
-        text: `Someone asked to reset the password of your ${branding.productName} account ${data.username}. Choose a new password with this link:`,
+        text: `Someone asked to reset the password of your ${branding.productName} account ${data.username}.`,
       },
       {
         kind: 'action',
         label: 'Choose a new password',
         url: linkTo(branding.baseUrl, MAIL_LINK_PATHS.resetPassword, { token: data.token }),
       },
-      expiryNote(data.expiresAt, data.requestedAt, 'The link works once.'),
+      expiryNote(data.expiresAt, data.requestedAt),
       {
         kind: 'note',
         text: "If you didn't ask for this, ignore this message: your password stays as it is.",
@@ -109,12 +113,9 @@ export const emailChangedMail = (
     ],
   });
 
-const expiryNote = (expiresAt: string, requestedAt?: string, prefix = ''): Block => {
+const expiryNote = (expiresAt: string, requestedAt?: string): Block => {
   const within = requestedAt
     ? ` (${formatDuration(new Date(expiresAt).getTime() - new Date(requestedAt).getTime())} after it was sent)`
     : '';
-  return {
-    kind: 'note',
-    text: `${prefix ? `${prefix} ` : ''}It expires on ${formatUtc(expiresAt)}${within}.`,
-  };
+  return { kind: 'note', text: `The link expires on ${formatUtc(expiresAt)}${within}.` };
 };

@@ -54,11 +54,13 @@ export const formatUtc = (instant: string | Date): string => {
   return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 };
 
-/** A duration in words, rounded: `45 minutes`, `1 hour`, `3 days`. */
+/** A duration in words, rounded: `45 minutes`, `90 minutes`, `1 hour`, `36 hours`, `1 day`, `3 days`. */
 export const formatDuration = (ms: number): string => {
   const minutes = Math.max(1, Math.round(ms / 60_000));
   const unit = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-  if (minutes < 90) return unit(minutes, 'minute');
+  if (minutes < 60) return unit(minutes, 'minute');
+  if (minutes % 1440 === 0) return unit(minutes / 1440, 'day');
+  if (minutes < 120 && minutes % 60 !== 0) return unit(minutes, 'minute');
   const hours = Math.round(minutes / 60);
   if (hours < 48) return unit(hours, 'hour');
   return unit(Math.round(hours / 24), 'day');

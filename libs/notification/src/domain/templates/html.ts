@@ -1,5 +1,5 @@
 /**
- * HTML that is safe to embed as is: built only by `html` below, which escapes every interpolated value that is
+ * HTML that is safe to embed as is: built only by `safeHtml` below, which escapes every interpolated value that is
  * not itself `SafeHtml`. Templates never concatenate strings into markup, so escaping cannot be forgotten.
  */
 export class SafeHtml {
@@ -31,5 +31,8 @@ const render = (value: HtmlValue): string => {
 };
 
 /** Tagged template: the literal parts are trusted markup, every `${value}` is escaped (arrays joined). */
-export const html = (strings: TemplateStringsArray, ...values: HtmlValue[]): SafeHtml =>
-  new SafeHtml(strings.reduce((out, literal, i) => out + literal + (i < values.length ? render(values[i]) : ''), ''));
+// Not named `html`: Prettier would reformat templates with that tag as HTML and change the output.
+export const safeHtml = (strings: TemplateStringsArray, ...values: HtmlValue[]): SafeHtml =>
+  new SafeHtml(
+    strings.reduce((out, literal, i) => out + literal + (i < values.length ? render(values[i]) : ''), ''),
+  );

@@ -1,5 +1,5 @@
 import type { Branding } from './branding';
-import { html, type SafeHtml } from './html';
+import { safeHtml, type SafeHtml } from './html';
 
 /** One piece of a mail's content, rendered to both parts, so the text and HTML parts always say the same. */
 export type Block =
@@ -14,7 +14,11 @@ export interface RenderedMail {
   html: string;
 }
 
-const FONT = 'font-family:-apple-system,BlinkMacSystemFont,Segoe UI,Helvetica,Arial,sans-serif';
+const BODY =
+  'margin:0;padding:24px;background:#f5f5f7;color:#1f2937;font-size:15px;line-height:1.5;' +
+  'font-family:-apple-system,BlinkMacSystemFont,Segoe UI,Helvetica,Arial,sans-serif';
+const BUTTON =
+  'background:#5c4ee5;color:#ffffff;padding:10px 18px;border-radius:4px;text-decoration:none;display:inline-block';
 
 const textBlock = (block: Block): string => {
   switch (block.kind) {
@@ -29,11 +33,11 @@ const textBlock = (block: Block): string => {
 const htmlBlock = (block: Block): SafeHtml => {
   switch (block.kind) {
     case 'paragraph':
-      return html`<p style="margin:0 0 16px">${block.text}</p>`;
+      return safeHtml`<p style="margin:0 0 16px">${block.text}</p>`;
     case 'note':
-      return html`<p style="margin:0 0 16px;color:#6b7280;font-size:13px">${block.text}</p>`;
+      return safeHtml`<p style="margin:0 0 16px;color:#6b7280;font-size:13px">${block.text}</p>`;
     case 'action':
-      return html`<p style="margin:24px 0"><a href="${block.url}" style="background:#5c4ee5;color:#ffffff;padding:10px 18px;border-radius:4px;text-decoration:none;display:inline-block">${block.label}</a></p>
+      return safeHtml`<p style="margin:24px 0"><a href="${block.url}" style="${BUTTON}">${block.label}</a></p>
 <p style="margin:0 0 16px;color:#6b7280;font-size:13px">If the button does not work, copy this link into your browser:<br><a href="${block.url}" style="color:#5c4ee5;word-break:break-all">${block.url}</a></p>`;
   }
 };
@@ -45,17 +49,17 @@ export const renderMail = (
 ): RenderedMail => {
   const signature = `— ${branding.productName}`;
   const text = [mail.greeting, ...mail.blocks.map(textBlock), signature].join('\n\n') + '\n';
-  const body = html`<!DOCTYPE html>
+  const body = safeHtml`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${mail.subject}</title>
 </head>
-<body style="margin:0;padding:24px;background:#f5f5f7;${FONT};color:#1f2937;font-size:15px;line-height:1.5">
+<body style="${BODY}">
 <div style="max-width:560px;margin:0 auto;background:#ffffff;border-radius:6px;padding:32px">
 <p style="margin:0 0 16px">${mail.greeting}</p>
-${mail.blocks.map(htmlBlock)}
+${mail.blocks.map((block) => safeHtml`${htmlBlock(block)}\n`)}
 <p style="margin:24px 0 0">${signature}</p>
 </div>
 </body>
