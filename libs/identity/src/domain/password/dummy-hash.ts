@@ -5,6 +5,10 @@ import type { PasswordHasher } from './password-hasher.port';
  * thrown away: no password verifies against it. A test pins it to `Argon2idPasswordHasher`'s current parameters, so
  * changing those parameters without regenerating this constant fails the build instead of silently reopening the
  * timing side channel (`verifyAgainstDummy` would still be correct, at the price of one hash at first use).
+ * Regenerate with the new parameters:
+ *
+ *   node -e 'require("@node-rs/argon2").hash(require("crypto").randomBytes(32),
+ *     { memoryCost: 19456, timeCost: 2, parallelism: 1 }).then(console.log)'
  */
 export const DUMMY_HASH =
   '$argon2id$v=19$m=19456,t=2,p=1$kYyaFg7j4WVY7nT47DvFqQ$kPiXsoy4CWj3sl3Ex5Ykjlm1naT19P01Pv0PODqeeMo';
@@ -49,6 +53,9 @@ export const verifyAgainstDummy = async (
 };
 
 /** Prepares `verifyAgainstDummy` for `hasher` (computes its dummy hash now if `dummyHash` does not fit it). */
-export const warmUpDummyHash = async (hasher: PasswordHasher, dummyHash: string = DUMMY_HASH): Promise<void> => {
+export const warmUpDummyHash = async (
+  hasher: PasswordHasher,
+  dummyHash: string = DUMMY_HASH,
+): Promise<void> => {
   await dummyHashFor(hasher, dummyHash);
 };

@@ -63,6 +63,10 @@ export class PasswordTooLarge extends DomainError {
 /** A stored hash that the hasher cannot parse: corrupt data or another scheme, never a user error. */
 export class PasswordHashMalformed extends CodedError {
   constructor(options?: { cause?: unknown }) {
-    super('PASSWORD.HASH_MALFORMED', 'Stored password hash is malformed or uses an unsupported scheme', options);
+    super(
+      'PASSWORD.HASH_MALFORMED',
+      'Stored password hash is malformed or uses an unsupported scheme',
+      options,
+    );
   }
 }
