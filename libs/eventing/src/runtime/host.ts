@@ -97,7 +97,7 @@ class HostLifecycle
         ({ hosted, resources }) =>
           new EventRelay(
             { events: resources.infra.eventStore, checkpoints: resources.relayCheckpoints, publisher },
-            { topic: hosted.topic! },
+            { topic: hosted.topic!, select: hosted.select },
           ),
       );
     const relays = this.relays;

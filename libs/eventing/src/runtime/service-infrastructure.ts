@@ -4,6 +4,7 @@ import { CHECKPOINT_STORE, type CheckpointStore } from '../event-store/checkpoin
 import { EVENT_STORE, type EventStore } from '../event-store/event-store.port';
 import { PARKED_EVENT_STORE, type ParkedEventStore } from '../projection/parked-event.store';
 import { READ_STORE_FACTORY, type ReadStoreFactory } from '../read-store/read-store.port';
+import type { RelaySelector } from '../relay/event-relay';
 import { PROCESSED_EVENT_STORE, type ProcessedEventStore } from '../relay/processed-event.store';
 
 /**
@@ -49,4 +50,6 @@ export interface HostedService {
   module: ServiceModuleFactory;
   /** The topic its store is relayed to (`identity.events`); absent for a service that publishes nothing. */
   topic?: string;
+  /** Which stored events leave the service, mapped to its integration events (default: none are filtered). */
+  select?: RelaySelector;
 }
