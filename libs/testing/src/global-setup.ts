@@ -24,6 +24,5 @@ export default async function globalSetup(): Promise<void> {
       lines.push(`  ${r.kind.padEnd(10)} MISSING: ${r.reason}`);
     }
   }
-  // eslint-disable-next-line no-console
   console.log(`\nTest infrastructure:\n${lines.join('\n')}\n`);
 }
