@@ -8,7 +8,10 @@ module.exports = {
   testEnvironment: 'node',
   transform: { '^.+\\.(t|j)sx?$': ['@swc/jest', { ...swcrc, swcrc: false }] },
   // ESM-only packages (uuid, @noble/*, @scure/*) must be transformed too.
-  transformIgnorePatterns: ['/node_modules/(?!(uuid|@noble|@scure)/)'],
+  // content-disposition: ESM-only dependency of @fastify/static (Node loads it through require(esm), Jest does not).
+  transformIgnorePatterns: [
+    '/node_modules/(?!.*/node_modules/content-disposition/)(?!(uuid|@noble|@scure|content-disposition)/)',
+  ],
   moduleNameMapper: {
     '^@idp/([a-z-]+)$': path.join(__dirname, 'libs/$1/src/index.ts'),
     '^@idp/([a-z-]+)/testing$': path.join(__dirname, 'libs/$1/src/testing/index.ts'),

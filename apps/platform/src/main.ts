@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { runHost } from '@idp/eventing';
-import { GatewayModule } from '@idp/gateway';
+import { GatewayModule, loadGatewayConfig } from '@idp/gateway';
 import { identityService } from '@idp/identity';
 import { membershipService } from '@idp/membership';
 import { notificationService } from '@idp/notification';
@@ -12,5 +12,6 @@ void runHost({
   process: 'platform',
   services: [identityService, membershipService, tokenService, notificationService],
   modules: [GatewayModule],
+  preflight: [() => loadGatewayConfig()],
   consumerGroup: 'platform',
 });

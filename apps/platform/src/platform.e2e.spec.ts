@@ -75,6 +75,7 @@ describe('embedded platform process', () => {
       /^platform: configuration error: EVENT_STORE_URL: 127\.0\.0\.1:1 is unreachable/m,
     ],
     [{ PORT: 'http' }, /^platform: configuration error: PORT: /m],
+    [{ API_RATE_LIMIT: 'lots' }, /^platform: configuration error: API_RATE_LIMIT: /m],
   ])(
     'refuses to start with %j: one line naming the setting, exit code 78',
     async (env, message) => {

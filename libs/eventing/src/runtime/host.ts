@@ -60,6 +60,11 @@ export interface HostOptions {
   needs?: Need[];
   /** Default: `loadInfraConfig()` (the environment). */
   config?: InfraConfig;
+  /**
+   * Checks of the hosted modules' own settings (e.g. `loadGatewayConfig`), run with the infrastructure checks,
+   * before anything is opened: a `ConfigError` thrown here stops the process with one line, like any other.
+   */
+  preflight?: Array<() => unknown>;
 }
 
 interface Hosted {
@@ -157,6 +162,7 @@ class HostModule {}
 export const startHost = async (options: HostOptions): Promise<NestFastifyApplication> => {
   const config = options.config ?? loadInfraConfig();
   requireSettings(config, options.needs ?? []);
+  for (const check of options.preflight ?? []) check();
   await assertReachable(config);
 
   const shared = await openSharedResources(config);

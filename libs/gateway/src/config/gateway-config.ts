@@ -1,0 +1,100 @@
+import { ConfigError } from '@idp/eventing';
+
+/**
+ * The gateway's HTTP settings, read from the environment. Values end up in response headers, so each is checked
+ * at boot (a header value with a line break would make every response fail); a bad one is a `ConfigError`
+ * naming the setting.
+ */
+export interface GatewayConfig {
+  /**
+   * `TFP-AppName` (`TFP_APP_NAME`, default `Terraform Enterprise`). go-tfe's `IsCloud()` is true only for the exact
+   * string `HCP Terraform`; this product is self-hosted and serves the TFE-only admin API, so it presents itself
+   * as Terraform Enterprise.
+   */
+  appName: string;
+  /** `TFP-API-Version`: the JSON:API surface implemented (Terraform CLI's `cloud` block requires >= 2.5). */
+  apiVersion: string;
+  /** `X-RateLimit-Limit` (`API_RATE_LIMIT`, requests per second, default 30 as on TFC/TFE). */
+  rateLimit: number;
+  /** `X-TFE-Version` (`TFE_VERSION`, e.g. `v202507-1`); sent only when set. */
+  tfeVersion?: string;
+  /** `X-TFE-Current-Version` (`TFE_NUMERIC_VERSION`, e.g. `1.1.0`); sent only when set. */
+  tfeNumericVersion?: string;
+  /**
+   * Origin used for absolute links (`PUBLIC_URL`, e.g. `https://tfe.example.com`). Unset: the request's protocol
+   * and Host header (honouring X-Forwarded-* only when the host trusts proxies). Set it in production so links
+   * never echo a client-chosen Host.
+   */
+  publicUrl?: string;
+}
+
+/** Injection token of the `GatewayConfig`. */
+export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
+
+export const DEFAULT_GATEWAY_CONFIG: GatewayConfig = {
+  appName: 'Terraform Enterprise',
+  apiVersion: '2.5',
+  rateLimit: 30,
+};
+
+// Visible ASCII and spaces only: anything else is either invalid in a header or a header-injection attempt.
+const HEADER_VALUE = /^[\x20-\x7e]+$/;
+
+const headerValue = (setting: string, value: string): string => {
+  const trimmed = value.trim();
+  if (!HEADER_VALUE.test(trimmed))
+    throw new ConfigError(setting, `"${value}" must be non-empty printable ASCII (it is sent as a header)`);
+  return trimmed;
+};
+
+/** The headers every response carries (go-tfe and Terraform CLI may read them from any response). */
+export const responseHeaders = (config: GatewayConfig): Record<string, string> => ({
+  'TFP-API-Version': config.apiVersion,
+  'TFP-AppName': config.appName,
+  'X-RateLimit-Limit': String(config.rateLimit),
+  ...(config.tfeVersion ? { 'X-TFE-Version': config.tfeVersion } : {}),
+  ...(config.tfeNumericVersion ? { 'X-TFE-Current-Version': config.tfeNumericVersion } : {}),
+});
+
+/** Reads the gateway settings; throws `ConfigError` for a value that cannot work. */
+export const loadGatewayConfig = (env: NodeJS.ProcessEnv = process.env): GatewayConfig => {
+  const config: GatewayConfig = { ...DEFAULT_GATEWAY_CONFIG };
+  if (env.TFP_APP_NAME !== undefined && env.TFP_APP_NAME.trim() !== '')
+    config.appName = headerValue('TFP_APP_NAME', env.TFP_APP_NAME);
+
+  const limit = env.API_RATE_LIMIT?.trim();
+  if (limit) {
+    const n = Number(limit);
+    if (!/^\d+$/.test(limit) || !Number.isSafeInteger(n) || n < 1)
+      throw new ConfigError('API_RATE_LIMIT', `"${limit}" must be a positive integer (requests per second)`);
+    config.rateLimit = n;
+  }
+
+  const tfeVersion = env.TFE_VERSION?.trim();
+  if (tfeVersion) config.tfeVersion = headerValue('TFE_VERSION', tfeVersion);
+
+  const numeric = env.TFE_NUMERIC_VERSION?.trim();
+  if (numeric) {
+    if (!/^\d+\.\d+\.\d+$/.test(numeric))
+      throw new ConfigError('TFE_NUMERIC_VERSION', `"${numeric}" must be a version such as 1.1.0`);
+    config.tfeNumericVersion = numeric;
+  }
+
+  const publicUrl = env.PUBLIC_URL?.trim();
+  if (publicUrl) config.publicUrl = parsePublicUrl(publicUrl);
+  return config;
+};
+
+const parsePublicUrl = (value: string): string => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError('PUBLIC_URL', `"${value}" is not a URL (expected https://host[:port])`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new ConfigError('PUBLIC_URL', `"${value}" must use http or https`);
+  if (url.username || url.password || url.search || url.hash || (url.pathname !== '/' && url.pathname !== ''))
+    throw new ConfigError('PUBLIC_URL', `"${value}" must be an origin only (scheme, host and port; no path)`);
+  return url.origin;
+};

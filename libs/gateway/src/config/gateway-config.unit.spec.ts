@@ -1,0 +1,54 @@
+import { ConfigError } from '@idp/eventing';
+import { DEFAULT_GATEWAY_CONFIG, loadGatewayConfig } from './gateway-config';
+
+describe('gateway configuration', () => {
+  it('defaults: Terraform Enterprise, API 2.5, 30 requests/second, no TFE version, no public URL', () => {
+    expect(loadGatewayConfig({})).toEqual(DEFAULT_GATEWAY_CONFIG);
+    expect(DEFAULT_GATEWAY_CONFIG).toEqual({
+      appName: 'Terraform Enterprise',
+      apiVersion: '2.5',
+      rateLimit: 30,
+    });
+  });
+
+  it('reads every setting', () => {
+    expect(
+      loadGatewayConfig({
+        TFP_APP_NAME: ' HCP Terraform ',
+        API_RATE_LIMIT: '60',
+        TFE_VERSION: 'v202507-1',
+        TFE_NUMERIC_VERSION: '1.1.0',
+        PUBLIC_URL: 'https://tfe.example.com/',
+      }),
+    ).toEqual({
+      appName: 'HCP Terraform',
+      apiVersion: '2.5',
+      rateLimit: 60,
+      tfeVersion: 'v202507-1',
+      tfeNumericVersion: '1.1.0',
+      publicUrl: 'https://tfe.example.com',
+    });
+  });
+
+  it.each([
+    [{ API_RATE_LIMIT: '0' }, 'API_RATE_LIMIT'],
+    [{ API_RATE_LIMIT: '1.5' }, 'API_RATE_LIMIT'],
+    [{ API_RATE_LIMIT: 'lots' }, 'API_RATE_LIMIT'],
+    [{ TFP_APP_NAME: 'Terraform\r\nSet-Cookie: x=1' }, 'TFP_APP_NAME'],
+    [{ TFE_VERSION: 'v1\n' + 'x' }, 'TFE_VERSION'],
+    [{ TFE_NUMERIC_VERSION: 'v1' }, 'TFE_NUMERIC_VERSION'],
+    [{ PUBLIC_URL: 'tfe.example.com' }, 'PUBLIC_URL'],
+    [{ PUBLIC_URL: 'ftp://tfe.example.com' }, 'PUBLIC_URL'],
+    [{ PUBLIC_URL: 'https://tfe.example.com/prefix' }, 'PUBLIC_URL'],
+    [{ PUBLIC_URL: 'https://user:pw@tfe.example.com' }, 'PUBLIC_URL'],
+  ])('%j is a ConfigError naming %s', (env, setting) => {
+    let err: unknown;
+    try {
+      loadGatewayConfig(env);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).setting).toBe(setting);
+  });
+});
