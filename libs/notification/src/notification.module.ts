@@ -1,25 +1,108 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import {
+  type BeforeApplicationShutdown,
+  type DynamicModule,
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { eventsTopic } from '@idp/contracts';
 import {
+  CLOCK,
+  type Clock,
   type HostedService,
+  NotifyingEventStore,
   type ServiceInfrastructure,
   serviceInfrastructureProviders,
+  systemClock,
 } from '@idp/eventing';
+import { DeliveryLog } from './application/deliveries/delivery-log';
+import { DeliverAccountMail } from './application/deliver-account-mail/deliver-account-mail.handler';
+import { IdentityEventsController } from './application/deliver-account-mail/identity-events.controller';
+import { NotificationMetrics } from './application/notification.metrics';
+import { type ClosableMailer, createMailer, MAILER, type RetryOptions } from './infrastructure/mail';
+import { loadNotificationConfig, type NotificationConfig } from './notification.config';
+import { DELIVERY_EVENTS, NOTIFICATION_CONFIG } from './notification.tokens';
 
-/**
- * The notification service (see docs/architecture.md). Its domain, application and infrastructure layers arrive with the
- * issues that deliver them; the module already receives its own infrastructure from whichever host runs it.
- */
-@Module({})
-export class NotificationModule {
-  static register(infra: ServiceInfrastructure): DynamicModule {
-    return { module: NotificationModule, providers: serviceInfrastructureProviders(infra) };
+export interface NotificationOptions {
+  /**
+   * Where the settings come from (default `process.env`). A host given an explicit `InfraConfig` (tests) passes
+   * the environment it loaded it from, so mail follows the same `SMTP_URL` and `DATA_DIR`.
+   */
+  env?: NodeJS.ProcessEnv;
+  /** The mailer's in-process retry of transient failures (default: 4 tries, 250 ms base). */
+  retry?: RetryOptions;
+  clock?: Clock;
+}
+
+@Injectable()
+class NotificationLifecycle
+  implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
+  constructor(
+    private readonly deliveries: DeliveryLog,
+    @Inject(MAILER) private readonly mailer: ClosableMailer,
+  ) {}
+
+  async onApplicationBootstrap() {
+    await this.deliveries.start();
+  }
+
+  async beforeApplicationShutdown() {
+    await this.deliveries.stop();
+  }
+
+  // After the bus servers stopped handling (Nest closes them between these two hooks): no send is cut off.
+  async onApplicationShutdown() {
+    await this.mailer.close();
   }
 }
 
-/** How hosts run this service: the embedded platform and `apps/notification` alike. */
-export const notificationService: HostedService = {
+/**
+ * The notification service (see docs/architecture.md): consumes `identity.events`, sends the account mails
+ * exactly once per event as far as the mail server lets anyone (see `DeliverAccountMail`), keeps a delivery log
+ * as events in its own store, and projects it into the `deliveries` read model (`DeliveryLog`).
+ */
+@Module({})
+export class NotificationModule {
+  /** Reads the configuration now, so a bad setting stops the boot with a `ConfigError` naming it. */
+  static register(infra: ServiceInfrastructure, options: NotificationOptions = {}): DynamicModule {
+    const config = loadNotificationConfig(options.env ?? process.env);
+    const logger = new Logger('notification');
+    return {
+      module: NotificationModule,
+      controllers: [IdentityEventsController],
+      providers: [
+        ...serviceInfrastructureProviders(infra),
+        { provide: NOTIFICATION_CONFIG, useValue: config satisfies NotificationConfig },
+        { provide: CLOCK, useValue: options.clock ?? systemClock },
+        { provide: DELIVERY_EVENTS, useValue: new NotifyingEventStore(infra.eventStore) },
+        {
+          provide: MAILER,
+          useFactory: (): ClosableMailer =>
+            createMailer(config.mail, { log: (line) => logger.log(line), retry: options.retry }),
+        },
+        DeliveryLog,
+        NotificationMetrics,
+        DeliverAccountMail,
+        NotificationLifecycle,
+      ],
+      exports: [DeliveryLog],
+    };
+  }
+}
+
+/** This service for a host, with options (tests: the environment the host's configuration came from). */
+export const notificationServiceWith = (options: NotificationOptions = {}): HostedService => ({
   name: 'notification',
-  module: NotificationModule.register,
+  module: (infra) => NotificationModule.register(infra, options),
   topic: eventsTopic('notification'),
-};
+  // Delivery events stay inside the service: they name recipients, and no other service needs them (no
+  // contract in libs/contracts yet). The topic is kept for the service's future public events.
+  select: () => undefined,
+});
+
+/** How hosts run this service: the embedded platform and `apps/notification` alike. */
+export const notificationService: HostedService = notificationServiceWith();

@@ -1,1 +1,2 @@
+export * from './delivery/delivery.decider';
 export * from './templates';
