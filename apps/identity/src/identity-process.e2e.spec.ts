@@ -23,10 +23,12 @@ describeWithInfra(['postgres', 'kafka', 'mongo'], 'identity service process (dis
   let store: PostgresEventStore;
   let env: Record<string, string>;
   const received = new Map<string, number>();
+  const leaked: string[] = [];
   const kafka = () =>
     new Kafka({ clientId: 'e2e', brokers: infra().kafka!.split(','), logLevel: logLevel.NOTHING });
   let consumer: ReturnType<Kafka['consumer']>;
-  const streamPrefix = uniqueName('account');
+  // Account streams, as the relay publishes only those (`select`: reservations, throttling and the IACT stay private).
+  const streamPrefix = `account-${uniqueName('user-e2e')}`;
 
   beforeAll(async () => {
     database = await createPostgresDatabase(infra().postgres!, 'identity_e2e');
@@ -49,7 +51,9 @@ describeWithInfra(['postgres', 'kafka', 'mongo'], 'identity service process (dis
     await consumer.run({
       eachMessage: async ({ message }) => {
         const event = fromEventMessage(message.value!.toString());
-        if (event.stream.startsWith(streamPrefix)) received.set(event.id, (received.get(event.id) ?? 0) + 1);
+        if (!event.stream.startsWith(streamPrefix)) return;
+        received.set(event.id, (received.get(event.id) ?? 0) + 1);
+        if (JSON.stringify(event.data).includes('passwordHash')) leaked.push(event.id);
       },
     });
   }, 60_000);
@@ -73,7 +77,16 @@ describeWithInfra(['postgres', 'kafka', 'mongo'], 'identity service process (dis
     const append = async (n: number) => {
       for (let i = 0; i < n; i++) {
         const stream = `${streamPrefix}-${ids.length}`;
-        await store.append(stream, [{ type: 'AccountRegistered', data: { username: stream } }], 'no_stream');
+        const userId = stream.slice('account-'.length);
+        const registered = {
+          userId,
+          username: userId,
+          email: `${userId}@example.com`,
+          passwordHash: '$argon2id$not-a-real-hash',
+          emailConfirmed: true,
+          registeredAt: new Date().toISOString(),
+        };
+        await store.append(stream, [{ type: 'AccountRegistered', data: registered }], 'no_stream');
         ids.push((await store.readStream(stream))[0]!.id);
       }
     };
@@ -90,6 +103,7 @@ describeWithInfra(['postgres', 'kafka', 'mongo'], 'identity service process (dis
       await waitReady(url, p, 60_000);
       expect(await until(() => ids.every((id) => received.has(id)))).toBe(true);
       expect(received.size).toBe(50);
+      expect(leaked).toEqual([]); // relayed as integration events: never a password hash
       const metrics = await (await fetch(`${url}/metrics`)).text();
       expect(metrics).toMatch(/relay_lag_events\{topic="identity.events",service="identity"\} 0/);
     } finally {

@@ -3,3 +3,4 @@ export * from './integration-event';
 export * from './rpc';
 export * from './identity/identity.messages';
 export * from './identity/identity.events';
+export * from './token';

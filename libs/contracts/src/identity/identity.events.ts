@@ -40,3 +40,15 @@ export type IdentityIntegrationEvent =
   | { type: 'AccountDeleted'; data: { userId: string } };
 
 export type IdentityEventType = IdentityIntegrationEvent['type'];
+
+/**
+ * The `SecretBox` context each `sealedToken` is sealed with (`secretBox.open(sealedToken, context)`): a token sealed
+ * for one purpose cannot be opened as another. The clear token has the form `<userId>.<secret>`; the e-mailed link
+ * carries it whole.
+ */
+export const IDENTITY_SEAL_CONTEXT = {
+  /** `EmailConfirmationRequested` and `EmailChangeRequested`: the token for `identity.confirm-email`. */
+  emailConfirmation: 'email-confirmation',
+  /** `PasswordResetRequested`: the token for `identity.complete-password-reset`. */
+  passwordReset: 'password-reset',
+} as const;

@@ -52,6 +52,8 @@ export const completePasswordResetRequest = z.object({
   password,
   passwordConfirmation: password,
 });
+/** Loopback-only at the gateway (TFC-API §10): the IACT, while no initial admin exists. */
+export const retrieveIactRequest = z.object({ meta: requestMetaSchema });
 export const createInitialAdminRequest = z.object({
   meta: requestMetaSchema,
   token: text(512),
@@ -68,6 +70,7 @@ export type UpdateAccountRequest = z.infer<typeof updateAccountRequest>;
 export type ChangePasswordRequest = z.infer<typeof changePasswordRequest>;
 export type RequestPasswordResetRequest = z.infer<typeof requestPasswordResetRequest>;
 export type CompletePasswordResetRequest = z.infer<typeof completePasswordResetRequest>;
+export type RetrieveIactRequest = z.infer<typeof retrieveIactRequest>;
 export type CreateInitialAdminRequest = z.infer<typeof createInitialAdminRequest>;
 
 /** The private projection of a user: the account endpoints and admin views (TFC-API §2, §3.2). */
@@ -91,4 +94,35 @@ export type UserView = Pick<AccountView, 'id' | 'username' | 'avatarUrl' | 'isSe
 export interface AuthenticateResult {
   userId: string;
   twoFactorRequired: boolean;
+}
+
+/** Reply of the patterns that answer nothing but success (`204`/`202` at the HTTP edge). */
+export interface Acknowledged {
+  ok: true;
+}
+
+export interface RetrieveIactResult {
+  token: string;
+}
+
+/**
+ * Request and reply of every pattern. Errors come back as `RpcErrorBody` (`rpc.ts`); a payload that does not match
+ * its schema as code `REQUEST.INVALID` with `details.issues`.
+ *
+ * Account patterns that act on `userId` (get-account, update-account, change-password, resend-confirmation) answer
+ * only when `meta.actor` is that user (or `system`); otherwise `ACCOUNT.NOT_FOUND`, as for an unknown user.
+ */
+export interface IdentityMessages {
+  [IDENTITY.registerAccount]: { request: RegisterAccountRequest; reply: AccountView };
+  [IDENTITY.authenticate]: { request: AuthenticateRequest; reply: AuthenticateResult };
+  [IDENTITY.confirmEmail]: { request: ConfirmEmailRequest; reply: AccountView };
+  [IDENTITY.resendConfirmation]: { request: UserRequest; reply: AccountView };
+  [IDENTITY.getAccount]: { request: UserRequest; reply: AccountView };
+  [IDENTITY.getUser]: { request: UserRequest; reply: UserView };
+  [IDENTITY.updateAccount]: { request: UpdateAccountRequest; reply: AccountView };
+  [IDENTITY.changePassword]: { request: ChangePasswordRequest; reply: AccountView };
+  [IDENTITY.requestPasswordReset]: { request: RequestPasswordResetRequest; reply: Acknowledged };
+  [IDENTITY.completePasswordReset]: { request: CompletePasswordResetRequest; reply: Acknowledged };
+  [IDENTITY.retrieveIact]: { request: RetrieveIactRequest; reply: RetrieveIactResult };
+  [IDENTITY.createInitialAdmin]: { request: CreateInitialAdminRequest; reply: AccountView };
 }

@@ -1,4 +1,4 @@
-import { type Decider, DomainError } from '@idp/eventing';
+import { type Command, type Decider, DomainError } from '@idp/eventing';
 import { parseEmail, parseUsername } from './account.values';
 
 /**
@@ -52,7 +52,8 @@ export type AccountEvent =
       data: { username: string; email: string; unconfirmedEmail: string | null; deletedAt: string };
     };
 
-export type AccountCommand =
+/** Commands carry the request's metadata (actor, correlation) for `handleCommand` to copy onto the events. */
+export type AccountCommand = (
   | {
       type: 'RegisterAccount';
       data: {
@@ -78,7 +79,9 @@ export type AccountCommand =
   | { type: 'UnsuspendAccount'; data: { now: string } }
   | { type: 'GrantSiteAdmin'; data: Record<string, never> }
   | { type: 'RevokeSiteAdmin'; data: Record<string, never> }
-  | { type: 'DeleteAccount'; data: { now: string } };
+  | { type: 'DeleteAccount'; data: { now: string } }
+) &
+  Pick<Command, 'metadata'>;
 
 export type AccountState =
   | { status: 'none' }
@@ -91,6 +94,7 @@ export type AccountState =
       emailConfirmed: boolean;
       passwordHash: string;
       isSiteAdmin: boolean;
+      registeredAt: string;
       /** Confirmation of `email` (not yet confirmed) or of `unconfirmedEmail` (a change). */
       pendingConfirmation?: PendingToken & { email: string };
       unconfirmedEmail: string | null;
@@ -144,7 +148,7 @@ export const initialState = (): AccountState => ({ status: 'none' });
 
 export const evolve = (state: AccountState, event: AccountEvent): AccountState => {
   if (event.type === 'AccountRegistered') {
-    const { userId, username, email, passwordHash, emailConfirmed } = event.data;
+    const { userId, username, email, passwordHash, emailConfirmed, registeredAt } = event.data;
     return {
       status: 'active',
       userId,
@@ -153,6 +157,7 @@ export const evolve = (state: AccountState, event: AccountEvent): AccountState =
       emailConfirmed,
       passwordHash,
       isSiteAdmin: false,
+      registeredAt,
       unconfirmedEmail: null,
     };
   }

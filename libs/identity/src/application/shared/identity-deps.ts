@@ -1,0 +1,37 @@
+import type { Clock, EventStore, IdGenerator, SecretBox, UniquenessGuard } from '@idp/eventing';
+import type { ThrottlePolicy } from '../../domain/login/login-throttle.decider';
+import type { PasswordHasher } from '../../domain/password';
+import type { BackgroundJobs } from './background-jobs';
+
+/** Where the service writes what operators must see (the IACT) and what went wrong off the request path. */
+export interface IdentityLogger {
+  info(message: string, details?: Record<string, unknown>): void;
+  warn(message: string, details?: Record<string, unknown>): void;
+  error(message: string, details?: Record<string, unknown>): void;
+}
+
+/** Prints the initial admin creation token, once, where the operator of a fresh installation looks (stdout). */
+export interface IactPrinter {
+  print(token: string): void;
+}
+
+/**
+ * Everything the use cases need, as plain ports: the use cases are functions of `(deps, request)`, so they run
+ * unchanged under the Nest module, in unit tests on the in-memory store, and on PGlite.
+ */
+export interface IdentityDeps {
+  /** The identity service's own event store (streams `account-*`, `login-*`, `unique-*`, `iact`). */
+  store: EventStore;
+  /** Usernames and e-mails (scopes `username`, `email`), on the same store. */
+  guard: UniquenessGuard;
+  hasher: PasswordHasher;
+  clock: Clock;
+  /** User ids: `user-` + 16 base58 characters. */
+  userIds: IdGenerator;
+  /** Seals e-mailed link tokens and the IACT. */
+  secretBox: SecretBox;
+  throttle: ThrottlePolicy;
+  /** Work done after the reply (password-reset requests), drained at shutdown. */
+  background: BackgroundJobs;
+  logger: IdentityLogger;
+}

@@ -1,0 +1,129 @@
+import { Controller, Inject } from '@nestjs/common';
+import { MessagePattern, Payload, RpcException } from '@nestjs/microservices';
+import type { z } from 'zod';
+import {
+  authenticateRequest,
+  changePasswordRequest,
+  completePasswordResetRequest,
+  confirmEmailRequest,
+  createInitialAdminRequest,
+  IDENTITY,
+  registerAccountRequest,
+  requestPasswordResetRequest,
+  retrieveIactRequest,
+  rpcError,
+  updateAccountRequest,
+  userRequest,
+} from '@idp/contracts';
+import { DomainError } from '@idp/eventing';
+import { getAccount, getUser } from './application/account/get-account';
+import { authenticate } from './application/authenticate/authenticate';
+import { changePassword } from './application/change-password/change-password';
+import { confirmEmail, resendConfirmation } from './application/confirm-email/confirm-email';
+import { createInitialAdmin, retrieveIact } from './application/iact/initial-admin';
+import { completePasswordReset, requestPasswordReset } from './application/password-reset/password-reset';
+import { registerAccount } from './application/register-account/register-account';
+import type { IdentityDeps } from './application/shared/identity-deps';
+import { updateAccount } from './application/update-account/update-account';
+
+export const IDENTITY_DEPS = Symbol('IDENTITY_DEPS');
+
+/** A payload that does not match its contract: never reaches a use case. */
+export const requestInvalid = (error: z.ZodError) =>
+  new RpcException({
+    code: 'REQUEST.INVALID',
+    message: 'The request does not match its schema',
+    // Paths and messages only: zod does not echo input values, so no password can come back in an error.
+    details: {
+      issues: error.issues.map((i) => ({
+        path: i.path.map(String).join('.'),
+        code: i.code,
+        message: i.message,
+      })),
+    },
+  });
+
+/**
+ * Runs one use case for one message: payload validated against the contract's schema (`REQUEST.INVALID`), broken
+ * rules (`DomainError`) answered with their stable code, anything else left to propagate as an internal error.
+ */
+const handle = async <S extends z.ZodType, R>(
+  schema: S,
+  payload: unknown,
+  useCase: (request: z.infer<S>) => Promise<R>,
+): Promise<R> => {
+  const parsed = schema.safeParse(payload);
+  if (!parsed.success) throw requestInvalid(parsed.error);
+  try {
+    return await useCase(parsed.data);
+  } catch (err) {
+    if (err instanceof DomainError) throw new RpcException(rpcError(err));
+    throw err;
+  }
+};
+
+/** The identity service's request-reply patterns (`IDENTITY`), one handler per use case. */
+@Controller()
+export class IdentityController {
+  constructor(@Inject(IDENTITY_DEPS) private readonly deps: IdentityDeps) {}
+
+  @MessagePattern(IDENTITY.registerAccount)
+  registerAccount(@Payload() payload: unknown) {
+    return handle(registerAccountRequest, payload, (r) => registerAccount(this.deps, r));
+  }
+
+  @MessagePattern(IDENTITY.authenticate)
+  authenticate(@Payload() payload: unknown) {
+    return handle(authenticateRequest, payload, (r) => authenticate(this.deps, r));
+  }
+
+  @MessagePattern(IDENTITY.confirmEmail)
+  confirmEmail(@Payload() payload: unknown) {
+    return handle(confirmEmailRequest, payload, (r) => confirmEmail(this.deps, r));
+  }
+
+  @MessagePattern(IDENTITY.resendConfirmation)
+  resendConfirmation(@Payload() payload: unknown) {
+    return handle(userRequest, payload, (r) => resendConfirmation(this.deps, r));
+  }
+
+  @MessagePattern(IDENTITY.getAccount)
+  getAccount(@Payload() payload: unknown) {
+    return handle(userRequest, payload, (r) => getAccount(this.deps, r));
+  }
+
+  @MessagePattern(IDENTITY.getUser)
+  getUser(@Payload() payload: unknown) {
+    return handle(userRequest, payload, (r) => getUser(this.deps, r));
+  }
+
+  @MessagePattern(IDENTITY.updateAccount)
+  updateAccount(@Payload() payload: unknown) {
+    return handle(updateAccountRequest, payload, (r) => updateAccount(this.deps, r));
+  }
+
+  @MessagePattern(IDENTITY.changePassword)
+  changePassword(@Payload() payload: unknown) {
+    return handle(changePasswordRequest, payload, (r) => changePassword(this.deps, r));
+  }
+
+  @MessagePattern(IDENTITY.requestPasswordReset)
+  requestPasswordReset(@Payload() payload: unknown) {
+    return handle(requestPasswordResetRequest, payload, (r) => requestPasswordReset(this.deps, r));
+  }
+
+  @MessagePattern(IDENTITY.completePasswordReset)
+  completePasswordReset(@Payload() payload: unknown) {
+    return handle(completePasswordResetRequest, payload, (r) => completePasswordReset(this.deps, r));
+  }
+
+  @MessagePattern(IDENTITY.retrieveIact)
+  retrieveIact(@Payload() payload: unknown) {
+    return handle(retrieveIactRequest, payload, (r) => retrieveIact(this.deps, r));
+  }
+
+  @MessagePattern(IDENTITY.createInitialAdmin)
+  createInitialAdmin(@Payload() payload: unknown) {
+    return handle(createInitialAdminRequest, payload, (r) => createInitialAdmin(this.deps, r));
+  }
+}
