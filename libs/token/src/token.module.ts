@@ -1,25 +1,187 @@
-import { type DynamicModule, Module } from '@nestjs/common';
-import { eventsTopic } from '@idp/contracts';
 import {
+  type DynamicModule,
+  Inject,
+  Logger,
+  Module,
+  type OnModuleDestroy,
+  type OnModuleInit,
+  Optional,
+} from '@nestjs/common';
+import { eventsTopic, type TokenIntegrationEvent, TOKEN } from '@idp/contracts';
+import {
+  BUS_CLIENT,
+  type BusClient,
+  CLOCK,
+  type Clock,
+  NotifyingEventStore,
+  ProcessedEvents,
+  ProjectionRunner,
   type HostedService,
+  type RelaySelector,
+  type RunnerLogger,
   type ServiceInfrastructure,
   serviceInfrastructureProviders,
+  systemClock,
 } from '@idp/eventing';
+import { newSessionId, newSessionSecret } from './application/credentials';
+import { IdentityReactions } from './application/identity-reactions';
+import { SessionActivity, sessionActivityModel } from './application/session-activity';
+import { SessionService } from './application/session.service';
+import { IDENTITY_REACTIONS, SESSION_SERVICE, SessionHandlers } from './application/sessions.handlers';
+import { sessionsModel, sessionsProjection } from './application/sessions.projection';
+import type { SessionEvent } from './domain/session/session.decider';
+import { validateSessionPolicy } from './domain/session/session-policy';
+import { DEFAULT_SESSION_SETTINGS, type SessionSettings, sessionSettingsFromEnv } from './token.config';
+
+export interface TokenModuleOptions {
+  /** Source of time for every decision (tests pass a controlled one). Default: the system clock. */
+  clock?: Clock;
+  /** Timeouts and last-seen granularity. Default `DEFAULT_SESSION_SETTINGS` (1 h idle, 12 h absolute, 60 s). */
+  sessions?: Partial<SessionSettings>;
+}
+
+const SESSIONS_RUNTIME = Symbol('SESSIONS_RUNTIME');
+
+/** What the module builds once per process and starts/stops with it. */
+interface SessionsRuntime {
+  service: SessionService;
+  reactions: IdentityReactions;
+  runner: ProjectionRunner;
+  unsubscribe: () => void;
+}
+
+const runnerLogger = (logger: Logger): RunnerLogger => {
+  const line = (message: string, details?: Record<string, unknown>) =>
+    details ? `${message} ${JSON.stringify(details)}` : message;
+  return {
+    info: (m, d) => logger.log(line(m, d)),
+    warn: (m, d) => logger.warn(line(m, d)),
+    error: (m, d) => logger.error(line(m, d)),
+  };
+};
+
+const openSessionsRuntime = async (
+  infra: ServiceInfrastructure,
+  clock: Clock,
+  settings: SessionSettings,
+): Promise<SessionsRuntime> => {
+  const logger = new Logger('token');
+  // Appends through this store wake the projection at once; `catchUp()` after each write is what makes replies
+  // read-your-writes, the wake-up only keeps the tail loop from waiting for its next poll.
+  const events = new NotifyingEventStore(infra.eventStore);
+  const runner = new ProjectionRunner(sessionsProjection, {
+    events,
+    readStores: infra.readStores,
+    checkpoints: infra.projectionCheckpoints,
+    parked: infra.parkedEvents,
+    logger: runnerLogger(logger),
+    clock,
+  });
+  const activity = new SessionActivity(await infra.readStores.open(sessionActivityModel), {
+    touchIntervalMs: settings.touchIntervalMs,
+    lostSince: clock.now().getTime(),
+  });
+  const service = new SessionService({
+    events,
+    runner,
+    sessions: await infra.readStores.open(sessionsModel),
+    activity,
+    clock,
+    policy: settings,
+    newSessionId,
+    newSecret: newSessionSecret,
+    warn: (m, d) => logger.warn(`${m} ${JSON.stringify(d)}`),
+  });
+  const processed = new ProcessedEvents(infra.processedEvents, { consumer: 'token.identity-events', clock });
+  return {
+    service,
+    reactions: new IdentityReactions(service, processed),
+    runner,
+    unsubscribe: events.subscribe(runner),
+  };
+};
 
 /**
- * The token service (see docs/architecture.md). Its domain, application and infrastructure layers arrive with the
- * issues that deliver them; the module already receives its own infrastructure from whichever host runs it.
+ * The token service (see docs/architecture.md): browser sessions today, API tokens next. `register` receives the
+ * service's own infrastructure from whichever host runs it.
  */
 @Module({})
-export class TokenModule {
-  static register(infra: ServiceInfrastructure): DynamicModule {
-    return { module: TokenModule, providers: serviceInfrastructureProviders(infra) };
+export class TokenModule implements OnModuleInit, OnModuleDestroy {
+  constructor(
+    @Inject(SESSIONS_RUNTIME) private readonly runtime: SessionsRuntime,
+    @Optional() @Inject(BUS_CLIENT) private readonly bus?: BusClient,
+  ) {}
+
+  /** Reply subscriptions (before the host connects the client), then the read model caught up before serving. */
+  async onModuleInit(): Promise<void> {
+    for (const pattern of Object.values(TOKEN)) this.bus?.subscribeToResponseOf(pattern);
+    await this.runtime.runner.start();
+    await this.runtime.runner.catchUp();
+  }
+
+  /** Before the host closes the stores (its `onApplicationShutdown`). */
+  async onModuleDestroy(): Promise<void> {
+    this.runtime.unsubscribe();
+    await this.runtime.runner.stop();
+  }
+
+  static register(infra: ServiceInfrastructure, options: TokenModuleOptions = {}): DynamicModule {
+    const settings: SessionSettings = { ...DEFAULT_SESSION_SETTINGS, ...options.sessions };
+    validateSessionPolicy(settings);
+    return {
+      module: TokenModule,
+      controllers: [SessionHandlers],
+      providers: [
+        ...serviceInfrastructureProviders(infra),
+        { provide: CLOCK, useValue: options.clock ?? systemClock },
+        {
+          provide: SESSIONS_RUNTIME,
+          inject: [CLOCK],
+          useFactory: (clock: Clock) => openSessionsRuntime(infra, clock, settings),
+        },
+        {
+          provide: SESSION_SERVICE,
+          inject: [SESSIONS_RUNTIME],
+          useFactory: (r: SessionsRuntime) => r.service,
+        },
+        {
+          provide: IDENTITY_REACTIONS,
+          inject: [SESSIONS_RUNTIME],
+          useFactory: (r: SessionsRuntime) => r.reactions,
+        },
+      ],
+    };
   }
 }
 
-/** How hosts run this service: the embedded platform and `apps/token` alike. */
+/**
+ * Stored events → `token.events`: never the secret's hash, the client address or the user agent (see
+ * `TokenIntegrationEvent`).
+ */
+export const publicTokenEvent: RelaySelector = (event) => {
+  const stored = event as typeof event & SessionEvent;
+  let data: TokenIntegrationEvent['data'];
+  switch (stored.type) {
+    case 'SessionStarted': {
+      const { sessionId, userId, startedAt, absoluteExpiresAt } = stored.data;
+      data = { sessionId, userId, startedAt, absoluteExpiresAt };
+      break;
+    }
+    case 'SessionEnded': {
+      const { sessionId, userId, reason, endedAt } = stored.data;
+      data = { sessionId, userId, reason, endedAt };
+      break;
+    }
+    default:
+      return undefined;
+  }
+  return { ...event, data };
+};
+
+/** How hosts run this service: the embedded platform and `apps/token` alike (settings from the environment). */
 export const tokenService: HostedService = {
   name: 'token',
-  module: TokenModule.register,
+  module: (infra) => TokenModule.register(infra, { sessions: sessionSettingsFromEnv() }),
   topic: eventsTopic('token'),
+  select: publicTokenEvent,
 };

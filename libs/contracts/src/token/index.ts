@@ -1,0 +1,2 @@
+export * from './token.messages';
+export * from './token.events';

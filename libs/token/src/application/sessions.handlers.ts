@@ -1,0 +1,92 @@
+import { Controller, Inject, Logger } from '@nestjs/common';
+import { EventPattern, MessagePattern, Payload, RpcException } from '@nestjs/microservices';
+import {
+  endAllSessionsRequest,
+  type EndAllSessionsResult,
+  endSessionRequest,
+  type EndSessionResult,
+  eventsTopic,
+  listSessionsRequest,
+  type ListSessionsResult,
+  rpcError,
+  startSessionRequest,
+  type StartSessionResult,
+  TOKEN,
+  verifyCredentialRequest,
+  type VerifyResult,
+} from '@idp/contracts';
+import { DomainError, fromEventMessage, InvalidEventMessage, type RecordedEvent } from '@idp/eventing';
+import type { IdentityReactions } from './identity-reactions';
+import { parseRequest } from './request-errors';
+import type { SessionService } from './session.service';
+
+export const SESSION_SERVICE = Symbol('SESSION_SERVICE');
+export const IDENTITY_REACTIONS = Symbol('IDENTITY_REACTIONS');
+
+/** Broken rules travel as `RpcException(rpcError(err))` (code, message, details); anything else is a 500. */
+const answer = async <T>(work: () => Promise<T>): Promise<T> => {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof DomainError) throw new RpcException(rpcError(err));
+    throw err;
+  }
+};
+
+/** The token service's entry points on the bus: requests from the gateway, and identity's events. */
+@Controller()
+export class SessionHandlers {
+  private readonly logger = new Logger('token.sessions');
+
+  constructor(
+    @Inject(SESSION_SERVICE) private readonly sessions: SessionService,
+    @Inject(IDENTITY_REACTIONS) private readonly reactions: IdentityReactions,
+  ) {}
+
+  @MessagePattern(TOKEN.startSession)
+  start(@Payload() body: unknown): Promise<StartSessionResult> {
+    return answer(() => this.sessions.start(parseRequest(startSessionRequest, body)));
+  }
+
+  @MessagePattern(TOKEN.verifyCredential)
+  verify(@Payload() body: unknown): Promise<VerifyResult> {
+    return answer(() => this.sessions.verify(parseRequest(verifyCredentialRequest, body).token));
+  }
+
+  @MessagePattern(TOKEN.endSession)
+  end(@Payload() body: unknown): Promise<EndSessionResult> {
+    return answer(async () => ({ ended: await this.sessions.end(parseRequest(endSessionRequest, body)) }));
+  }
+
+  @MessagePattern(TOKEN.listSessions)
+  list(@Payload() body: unknown): Promise<ListSessionsResult> {
+    return answer(async () => ({
+      sessions: await this.sessions.list(parseRequest(listSessionsRequest, body)),
+    }));
+  }
+
+  @MessagePattern(TOKEN.endAllSessions)
+  endAll(@Payload() body: unknown): Promise<EndAllSessionsResult> {
+    return answer(async () => ({
+      ended: await this.sessions.endAllRequested(parseRequest(endAllSessionsRequest, body)),
+    }));
+  }
+
+  /**
+   * Identity's events (password reset, suspension, deletion end sessions). A value that is not an event envelope
+   * is logged and dropped: throwing would redeliver it forever and block the partition. Anything else that fails
+   * throws, and the bus redelivers (the reaction is idempotent).
+   */
+  @EventPattern(eventsTopic('identity'))
+  async onIdentityEvent(@Payload() value: unknown): Promise<void> {
+    let event: RecordedEvent;
+    try {
+      event = fromEventMessage(typeof value === 'string' ? value : JSON.stringify(value));
+    } catch (err) {
+      if (!(err instanceof InvalidEventMessage)) throw err;
+      this.logger.error(`dropped a message on ${eventsTopic('identity')}: ${err.message}`);
+      return;
+    }
+    await this.reactions.handle(event);
+  }
+}

@@ -1,0 +1,59 @@
+import { defineProjection, type ReadModel, type RecordedEvent } from '@idp/eventing';
+import type { SessionEvent } from '../domain/session/session.decider';
+
+/**
+ * A live session as verification needs it, keyed by the SHA-256 of its secret: `verify-credential` is one
+ * `get(sha256(token))`. Ended sessions are deleted (a tombstone stays, so a replayed start cannot revive them);
+ * expired ones stay until something ends them (verification does, lazily) and are filtered by every reader.
+ */
+export interface SessionDocument {
+  /** SHA-256 (hex) of the session secret. */
+  id: string;
+  sessionId: string;
+  userId: string;
+  startedAt: string;
+  absoluteExpiresAt: string;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export const sessionsModel: ReadModel<SessionDocument> = {
+  name: 'sessions',
+  indexes: [{ sessionId: 1 }, { userId: 1, startedAt: -1 }],
+};
+
+type Recorded = RecordedEvent & SessionEvent;
+
+export const sessionsProjection = defineProjection<{ sessions: SessionDocument }>({
+  name: 'sessions',
+  version: 1,
+  handles: ['SessionStarted', 'SessionEnded'],
+  readModels: { sessions: sessionsModel },
+  async apply(raw, { sessions }) {
+    const event = raw as Recorded;
+    switch (event.type) {
+      case 'SessionStarted': {
+        const { tokenHash, sessionId, userId, startedAt, absoluteExpiresAt, ip, userAgent } = event.data;
+        await sessions.put(
+          {
+            id: tokenHash,
+            sessionId,
+            userId,
+            startedAt,
+            absoluteExpiresAt,
+            ip: ip ?? null,
+            userAgent: userAgent ?? null,
+          },
+          event.position,
+        );
+        return;
+      }
+      case 'SessionEnded': {
+        // Replayed after the delete, the find comes back empty: nothing to do, as it should be.
+        const [doc] = await sessions.find({ where: { sessionId: event.data.sessionId }, limit: 1 });
+        if (doc) await sessions.delete(doc.id, event.position);
+        return;
+      }
+    }
+  },
+});

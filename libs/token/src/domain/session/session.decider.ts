@@ -1,0 +1,145 @@
+import { type Decider, DomainError } from '@idp/eventing';
+
+/**
+ * One browser session (stream `session-<sessionId>`). The secret never enters these events, only its SHA-256
+ * (`tokenHash`); time arrives in the command (`now`, ISO 8601) and the session id and hash are made before
+ * `decide` (randomness is I/O). Last-seen is deliberately NOT an event (see libs/token/README.md): the idle
+ * deadline is judged by the caller and arrives as a fact when a session is ended as expired.
+ */
+
+export type SessionEndReason =
+  'logout' | 'revoked' | 'password-reset' | 'account-suspended' | 'account-deleted' | 'expired';
+
+export type SessionEvent =
+  | {
+      type: 'SessionStarted';
+      data: {
+        sessionId: string;
+        userId: string;
+        tokenHash: string;
+        startedAt: string;
+        absoluteExpiresAt: string;
+        ip?: string;
+        userAgent?: string;
+      };
+    }
+  | {
+      type: 'SessionEnded';
+      data: { sessionId: string; userId: string; reason: SessionEndReason; endedAt: string };
+    };
+
+export type SessionCommand =
+  | {
+      type: 'StartSession';
+      data: {
+        sessionId: string;
+        userId: string;
+        tokenHash: string;
+        now: string;
+        absoluteExpiresAt: string;
+        ip?: string;
+        userAgent?: string;
+      };
+    }
+  | {
+      type: 'EndSession';
+      data: {
+        reason: Exclude<SessionEndReason, 'expired'>;
+        now: string;
+        /** Who asks: a user may end only their own sessions; anything else looks like no session at all. */
+        ownerId: string;
+      };
+    }
+  | {
+      type: 'ExpireSession';
+      /** `idleExpiresAt`: the idle deadline the caller computed from last-seen (not in the events). */
+      data: { now: string; idleExpiresAt: string };
+    };
+
+export type SessionState =
+  | { status: 'none' }
+  | {
+      status: 'live' | 'ended';
+      sessionId: string;
+      userId: string;
+      absoluteExpiresAt: string;
+    };
+
+/** No such session, or not the caller's: the same answer, so ids cannot be probed. */
+export class SessionNotFound extends DomainError {
+  constructor() {
+    super('SESSION.NOT_FOUND', 'session not found');
+  }
+}
+export class SessionAlreadyExists extends DomainError {
+  constructor() {
+    super('SESSION.ALREADY_EXISTS', 'a session with this id already exists');
+  }
+}
+export class InvalidSessionExpiry extends DomainError {
+  constructor(message: string) {
+    super('SESSION.INVALID_EXPIRY', message);
+  }
+}
+/** Ending a session as expired before its deadline would be a logout under a false reason. */
+export class SessionNotExpired extends DomainError {
+  constructor() {
+    super('SESSION.NOT_EXPIRED', 'session has not expired');
+  }
+}
+
+export const initialState = (): SessionState => ({ status: 'none' });
+
+export const evolve = (state: SessionState, event: SessionEvent): SessionState => {
+  switch (event.type) {
+    case 'SessionStarted': {
+      const { sessionId, userId, absoluteExpiresAt } = event.data;
+      return { status: 'live', sessionId, userId, absoluteExpiresAt };
+    }
+    case 'SessionEnded':
+      return state.status === 'none' ? state : { ...state, status: 'ended' };
+    default:
+      return state;
+  }
+};
+
+const ended = (
+  state: Extract<SessionState, { status: 'live' | 'ended' }>,
+  reason: SessionEndReason,
+  now: string,
+): SessionEvent[] => [
+  { type: 'SessionEnded', data: { sessionId: state.sessionId, userId: state.userId, reason, endedAt: now } },
+];
+
+export const decide = (command: SessionCommand, state: SessionState): SessionEvent[] => {
+  switch (command.type) {
+    case 'StartSession': {
+      if (state.status !== 'none') throw new SessionAlreadyExists();
+      const { now, ...data } = command.data;
+      if (!(Date.parse(data.absoluteExpiresAt) > Date.parse(now)))
+        throw new InvalidSessionExpiry('a session must expire after it starts');
+      return [{ type: 'SessionStarted', data: { ...data, startedAt: now } }];
+    }
+    case 'EndSession': {
+      if (state.status === 'none' || state.userId !== command.data.ownerId) throw new SessionNotFound();
+      if (state.status === 'ended') return []; // logging out twice is not an error, and changes nothing
+      return ended(state, command.data.reason, command.data.now);
+    }
+    case 'ExpireSession': {
+      if (state.status === 'none') throw new SessionNotFound();
+      if (state.status === 'ended') return [];
+      const { now, idleExpiresAt } = command.data;
+      const deadline = Math.min(Date.parse(idleExpiresAt), Date.parse(state.absoluteExpiresAt));
+      if (Date.parse(now) < deadline) throw new SessionNotExpired();
+      return ended(state, 'expired', now);
+    }
+  }
+};
+
+export const sessionDecider: Decider<SessionCommand, SessionEvent, SessionState> = {
+  initialState,
+  evolve,
+  decide,
+};
+
+export const sessionStream = (sessionId: string): string => `session-${sessionId}`;
