@@ -178,6 +178,24 @@ export const describeBusContract = (
       await expect(request(client, topic, { op: 'double', n: 1 })).resolves.toEqual({ doubled: 2 });
     });
 
+    it('never lets a group that starts later answer requests sent before it joined (events replay, requests do not)', async () => {
+      const topic = await topicWith('stale');
+      const client = await connectClient([topic]);
+      // Nobody serves the topic yet: the request times out, its record stays in the topic.
+      await expect(lastValueFrom(client.send(topic, { n: 1 }).pipe(timeout(300)))).rejects.toBeDefined();
+      const seen: unknown[] = [];
+      await startServer(
+        bus.uniqueName('g'),
+        requestHandler(topic, (data) => {
+          seen.push(data);
+          return Promise.resolve({ ok: true });
+        }),
+      );
+      await expect(request(client, topic, { n: 2 })).resolves.toEqual({ ok: true });
+      await sleep(300);
+      expect(seen).toEqual([{ n: 2 }]);
+    }, 30_000);
+
     it('payloads and replies cross as JSON: bigint as string, Date as ISO text, strings and numbers intact', async () => {
       const topic = await topicWith('json');
       let received: unknown;

@@ -53,8 +53,12 @@ export class InProcessBusServer extends Server implements CustomTransportStrateg
     try {
       const topics = [...this.messageHandlers.keys()];
       if (topics.length > 0) {
-        this.membership = await this.options.broker.join(this.options.groupId, topics, (d) =>
-          this.handleDelivery(d),
+        const requestTopics = topics.filter((t) => !this.messageHandlers.get(t)?.isEventHandler);
+        this.membership = await this.options.broker.join(
+          this.options.groupId,
+          topics,
+          (d) => this.handleDelivery(d),
+          { latestOnly: requestTopics },
         );
       }
       this._status$.next('connected');

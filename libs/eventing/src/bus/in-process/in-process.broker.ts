@@ -296,16 +296,23 @@ export class InProcessBroker {
    * member owns its share of partitions (like kafkajs' `consumer.run()` resolving after join and sync).
    * The handler is called for one record at a time per owned partition.
    */
-  async join(groupId: string, topics: readonly string[], handler: DeliveryHandler): Promise<GroupMembership> {
+  async join(
+    groupId: string,
+    topics: readonly string[],
+    handler: DeliveryHandler,
+    options: { latestOnly?: readonly string[] } = {},
+  ): Promise<GroupMembership> {
     this.assertOpen();
     for (const name of topics) this.topic(name);
     let group = this.groups.get(groupId);
     if (!group) this.groups.set(groupId, (group = new Group(groupId)));
     for (const name of topics) {
       if (!group.committed.has(name)) {
+        // `latestOnly` topics (requests) start at the end: a new group must not answer old requests.
+        const latest = options.latestOnly?.includes(name);
         group.committed.set(
           name,
-          this.topic(name).partitions.map((log) => log.startOffset),
+          this.topic(name).partitions.map((log) => (latest ? log.endOffset : log.startOffset)),
         );
       }
     }

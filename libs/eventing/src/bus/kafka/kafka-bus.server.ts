@@ -4,6 +4,8 @@ import type { Consumer } from '@nestjs/microservices/external/kafka.interface';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { type KafkaAdminSource, ensureTopics } from './kafka-topics';
 
+const FIRST_FETCH_TIMEOUT_MS = 10_000;
+
 /** Topics a process creates for itself before it subscribes (see `ensureTopics`). */
 export interface TopicProvisioning {
   partitions: number;
@@ -43,7 +45,36 @@ export class KafkaBusServer extends ServerKafka {
         },
       );
     }
-    return super.bindEvents(consumer);
+    // Events replay from the earliest record for a new group (nothing published before a service's first start
+    // is lost); requests never do: a new group answering requests left by earlier runs would, say, start sessions
+    // nobody holds the secret of. Only a group without committed offsets is affected either way.
+    const patterns = [...this.messageHandlers.entries()];
+    const events = patterns.filter(([, h]) => h.isEventHandler).map(([p]) => p);
+    const requests = patterns.filter(([, h]) => !h.isEventHandler).map(([p]) => p);
+    const subscribe = this.options.subscribe ?? {};
+    if (events.length > 0)
+      await consumer.subscribe({
+        ...subscribe,
+        topics: events,
+        fromBeginning: subscribe.fromBeginning ?? true,
+      });
+    if (requests.length > 0)
+      await consumer.subscribe({ ...subscribe, topics: requests, fromBeginning: false });
+    // A new group fixes "latest" at its first fetch, after run() resolved: wait for it, or a request sent in that
+    // window would be skipped (KafkaBusClient does the same for replies).
+    let stop = () => {};
+    let timer: NodeJS.Timeout | undefined;
+    const firstFetch = new Promise<void>((resolve) => {
+      stop = consumer.on(consumer.events.FETCH, () => resolve());
+      timer = setTimeout(resolve, FIRST_FETCH_TIMEOUT_MS);
+    });
+    try {
+      await consumer.run({ ...(this.options.run ?? {}), eachMessage: this.getMessageHandler() });
+      if (requests.length > 0) await firstFetch;
+    } finally {
+      stop();
+      clearTimeout(timer);
+    }
   }
 
   override async handleEvent(pattern: string, packet: ReadPacket, context: KafkaContext): Promise<unknown> {
