@@ -1,27 +1,56 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
-import { GATEWAY_CONFIG, loadGatewayConfig } from './config/gateway-config';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { AUTH_CLOCK, CREDENTIAL_CACHE } from './auth/auth.tokens';
+import { AuthenticationGuard } from './auth/authentication.guard';
+import { CredentialCache } from './auth/credential-cache';
+import { ServiceClient } from './bus/service-client';
+import { GATEWAY_CONFIG, type GatewayConfig, loadGatewayConfig } from './config/gateway-config';
 import { GatewayDocs } from './docs/gateway-docs';
 import { GatewayExceptionFilter } from './errors/gateway-exception.filter';
 import { GatewayHttpSetup } from './http/gateway-http.setup';
+import { RequestContextInterceptor } from './http/request-context';
+import { AccountController } from './routes/account.controller';
 import { DiscoveryController } from './routes/discovery.controller';
+import { IactController } from './routes/iact.controller';
 import { PingController } from './routes/ping.controller';
+import { AccountSessionsController, SessionController } from './routes/session.controller';
+import { UsersController } from './routes/users.controller';
 
 /**
  * The API gateway (see docs/architecture.md and this lib's README): the HTTP framing of the whole surface —
  * JSON:API error documents from one exception filter, lenient JSON body parsing, TFC's version and rate-limit
  * headers on every response, `GET /api/v2/ping`, `GET /.well-known/terraform.json`, and the OpenAPI document at
- * `/api/docs` (UI) and `/api/docs-json`. Configuration comes from the environment (`loadGatewayConfig`); tests
- * override `GATEWAY_CONFIG`.
+ * `/api/docs` (UI) and `/api/docs-json` — plus authentication of every `/api/v2` route (`AuthenticationGuard`,
+ * bearer token or session cookie, verified by the token service behind a short cache) and the account, user,
+ * session and IACT routes, which reach the services through `ServiceClient` on the process's `BUS_CLIENT`.
+ * Configuration comes from the environment (`loadGatewayConfig`); tests override `GATEWAY_CONFIG`.
  */
 @Module({
-  controllers: [PingController, DiscoveryController],
+  controllers: [
+    PingController,
+    DiscoveryController,
+    AccountController,
+    UsersController,
+    SessionController,
+    AccountSessionsController,
+    IactController,
+  ],
   providers: [
     { provide: GATEWAY_CONFIG, useFactory: () => loadGatewayConfig() },
+    { provide: AUTH_CLOCK, useValue: () => Date.now() },
+    {
+      provide: CREDENTIAL_CACHE,
+      inject: [GATEWAY_CONFIG, AUTH_CLOCK],
+      useFactory: (config: GatewayConfig, now: () => number) =>
+        new CredentialCache({ ttlMs: config.authCacheTtlMs, maxEntries: config.authCacheMaxEntries, now }),
+    },
     { provide: APP_FILTER, useClass: GatewayExceptionFilter },
+    { provide: APP_INTERCEPTOR, useClass: RequestContextInterceptor },
+    { provide: APP_GUARD, useClass: AuthenticationGuard },
+    ServiceClient,
     GatewayHttpSetup,
     GatewayDocs,
   ],
-  exports: [GATEWAY_CONFIG],
+  exports: [GATEWAY_CONFIG, ServiceClient, CREDENTIAL_CACHE],
 })
 export class GatewayModule {}

@@ -28,3 +28,17 @@ export * from './http/gateway-http.setup';
 export * from './routes/ping.controller';
 export * from './routes/discovery.controller';
 export * from './docs/gateway-docs';
+
+export * from './bus/service-client';
+export * from './bus/service-messages';
+export * from './auth/auth.tokens';
+export * from './auth/credential-cache';
+export * from './auth/session-cookie';
+export * from './auth/authentication.guard';
+export * from './routes/user-resource';
+export * from './routes/session-resource';
+export * from './routes/account-input';
+export * from './routes/account.controller';
+export * from './routes/users.controller';
+export * from './routes/session.controller';
+export * from './routes/iact.controller';

@@ -26,6 +26,20 @@ export interface GatewayConfig {
    * never echo a client-chosen Host.
    */
   publicUrl?: string;
+  /**
+   * Always mark the session cookie `Secure` (`COOKIE_SECURE=true`). Otherwise it is `Secure` when the request came
+   * over https (as Fastify sees it: behind a TLS-terminating proxy that needs `TRUST_PROXY=true`).
+   */
+  cookieSecure: boolean;
+  /**
+   * How long a verified credential is trusted without asking the token service again (`AUTH_CACHE_TTL_MS`,
+   * default 5000; `0` disables the cache). Bounds how long a revoked session keeps working on this replica.
+   */
+  authCacheTtlMs: number;
+  /** Most credentials the verification cache holds (`AUTH_CACHE_MAX_ENTRIES`, default 10000; LRU beyond). */
+  authCacheMaxEntries: number;
+  /** How long a request to a service may take before the client gets a 503 (`BUS_REQUEST_TIMEOUT_MS`, 10000). */
+  busTimeoutMs: number;
 }
 
 /** Injection token of the `GatewayConfig`. */
@@ -35,6 +49,10 @@ export const DEFAULT_GATEWAY_CONFIG: GatewayConfig = {
   appName: 'Terraform Enterprise',
   apiVersion: '2.5',
   rateLimit: 30,
+  cookieSecure: false,
+  authCacheTtlMs: 5_000,
+  authCacheMaxEntries: 10_000,
+  busTimeoutMs: 10_000,
 };
 
 // Visible ASCII and spaces only: anything else is either invalid in a header or a header-injection attempt.
@@ -82,7 +100,45 @@ export const loadGatewayConfig = (env: NodeJS.ProcessEnv = process.env): Gateway
 
   const publicUrl = env.PUBLIC_URL?.trim();
   if (publicUrl) config.publicUrl = parsePublicUrl(publicUrl);
+
+  config.cookieSecure = parseBoolean('COOKIE_SECURE', env.COOKIE_SECURE, DEFAULT_GATEWAY_CONFIG.cookieSecure);
+  config.authCacheTtlMs = parseInteger('AUTH_CACHE_TTL_MS', env.AUTH_CACHE_TTL_MS, {
+    fallback: DEFAULT_GATEWAY_CONFIG.authCacheTtlMs,
+    min: 0,
+    max: 60_000,
+  });
+  config.authCacheMaxEntries = parseInteger('AUTH_CACHE_MAX_ENTRIES', env.AUTH_CACHE_MAX_ENTRIES, {
+    fallback: DEFAULT_GATEWAY_CONFIG.authCacheMaxEntries,
+    min: 1,
+    max: 10_000_000,
+  });
+  config.busTimeoutMs = parseInteger('BUS_REQUEST_TIMEOUT_MS', env.BUS_REQUEST_TIMEOUT_MS, {
+    fallback: DEFAULT_GATEWAY_CONFIG.busTimeoutMs,
+    min: 100,
+    max: 300_000,
+  });
   return config;
+};
+
+const parseBoolean = (setting: string, value: string | undefined, fallback: boolean): boolean => {
+  const v = value?.trim().toLowerCase();
+  if (!v) return fallback;
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  throw new ConfigError(setting, `"${value}" must be true or false`);
+};
+
+const parseInteger = (
+  setting: string,
+  value: string | undefined,
+  { fallback, min, max }: { fallback: number; min: number; max: number },
+): number => {
+  const v = value?.trim();
+  if (!v) return fallback;
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < min || n > max)
+    throw new ConfigError(setting, `"${value}" must be an integer from ${min} to ${max}`);
+  return n;
 };
 
 const parsePublicUrl = (value: string): string => {

@@ -8,6 +8,10 @@ describe('gateway configuration', () => {
       appName: 'Terraform Enterprise',
       apiVersion: '2.5',
       rateLimit: 30,
+      cookieSecure: false,
+      authCacheTtlMs: 5000,
+      authCacheMaxEntries: 10000,
+      busTimeoutMs: 10000,
     });
   });
 
@@ -19,6 +23,10 @@ describe('gateway configuration', () => {
         TFE_VERSION: 'v202507-1',
         TFE_NUMERIC_VERSION: '1.1.0',
         PUBLIC_URL: 'https://tfe.example.com/',
+        COOKIE_SECURE: 'TRUE',
+        AUTH_CACHE_TTL_MS: '0',
+        AUTH_CACHE_MAX_ENTRIES: '500',
+        BUS_REQUEST_TIMEOUT_MS: '2500',
       }),
     ).toEqual({
       appName: 'HCP Terraform',
@@ -27,6 +35,10 @@ describe('gateway configuration', () => {
       tfeVersion: 'v202507-1',
       tfeNumericVersion: '1.1.0',
       publicUrl: 'https://tfe.example.com',
+      cookieSecure: true,
+      authCacheTtlMs: 0,
+      authCacheMaxEntries: 500,
+      busTimeoutMs: 2500,
     });
   });
 
@@ -41,6 +53,11 @@ describe('gateway configuration', () => {
     [{ PUBLIC_URL: 'ftp://tfe.example.com' }, 'PUBLIC_URL'],
     [{ PUBLIC_URL: 'https://tfe.example.com/prefix' }, 'PUBLIC_URL'],
     [{ PUBLIC_URL: 'https://user:pw@tfe.example.com' }, 'PUBLIC_URL'],
+    [{ COOKIE_SECURE: 'yes' }, 'COOKIE_SECURE'],
+    [{ AUTH_CACHE_TTL_MS: '-1' }, 'AUTH_CACHE_TTL_MS'],
+    [{ AUTH_CACHE_TTL_MS: '600000' }, 'AUTH_CACHE_TTL_MS'],
+    [{ AUTH_CACHE_MAX_ENTRIES: '0' }, 'AUTH_CACHE_MAX_ENTRIES'],
+    [{ BUS_REQUEST_TIMEOUT_MS: '5s' }, 'BUS_REQUEST_TIMEOUT_MS'],
   ])('%j is a ConfigError naming %s', (env, setting) => {
     let err: unknown;
     try {

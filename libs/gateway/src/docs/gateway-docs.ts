@@ -17,7 +17,12 @@ export const buildOpenApiDocument = (app: INestApplication, config: GatewayConfi
         `Terraform Cloud /api/v2 compatible (JSON:API, \`application/vnd.api+json\`). Errors are JSON:API error documents. TFP-API-Version ${config.apiVersion}.`,
       )
       .setVersion(config.apiVersion)
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'User, team or organization API token' })
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Session token (API tokens to come)' })
+      .addCookieAuth('idp_session', {
+        type: 'apiKey',
+        in: 'cookie',
+        description: 'Browser session (set by POST /api/v2/session)',
+      })
       .build(),
   );
 

@@ -10,6 +10,7 @@ import { MessagePattern, Payload, RpcException } from '@nestjs/microservices';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { firstValueFrom, timeout } from 'rxjs';
 import { JsonApiController } from '../http/json-api-controller';
+import { PublicRoute } from '../http/request-context';
 import { createGatewayTestApp } from '../testing/gateway-test-app';
 import { GatewayExceptionFilter } from './gateway-exception.filter';
 
@@ -47,6 +48,8 @@ class AccountsHandler {
 }
 
 /** The gateway side: sends over the bus and lets errors propagate to the filter. */
+// Authentication is not under test here.
+@PublicRoute()
 @JsonApiController('bus-test')
 class GatewaySide {
   constructor(@Inject(BUS) private readonly bus: BusClient) {}

@@ -18,6 +18,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { TimeoutError } from 'rxjs';
 import { z } from 'zod';
 import { JsonApiController } from '../http/json-api-controller';
+import { PublicRoute } from '../http/request-context';
 import { singleDocument } from '../jsonapi/document';
 import { parsePage } from '../jsonapi/pagination';
 import { parseInclude } from '../jsonapi/query-params';
@@ -79,6 +80,8 @@ const thrown: Record<string, () => unknown> = {
 
 let bodilessSeen: unknown = 'unset';
 
+// Authentication is not under test here.
+@PublicRoute()
 @JsonApiController('test')
 class TestController {
   @Post('users')

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type GatewayConfig, GATEWAY_CONFIG, responseHeaders } from '../config/gateway-config';
 import { badRequest, JSON_API_MEDIA_TYPE, JsonApiException } from '../errors/json-api-error';
 import { findDocumentProblem, isStorableText, MAX_DOCUMENT_DEPTH } from '../validation/text-safety';
-import { PUBLIC_ORIGIN } from './request-context';
+import { PUBLIC_ORIGIN, requestContextOf } from './request-context';
 
 /** Media types parsed as JSON, with or without parameters, in any letter case. */
 export const JSON_MEDIA_TYPES = ['application/json', 'application/vnd.api+json'];
@@ -74,8 +74,8 @@ const queryValues = (value: unknown): string[] =>
       : [];
 
 /**
- * Every request: the version/rate-limit headers first (so errors carry them too), the public origin for links,
- * then path and query text checked like bodies (a `%00` in an id must be a 400, not a database error). Every
+ * Every request: the version/rate-limit headers and `X-Request-Id` first (so errors carry them too), the public
+ * origin for links, then path and query text checked like bodies (a `%00` in an id must be a 400, not a database error). Every
  * response: `application/vnd.api+json` without parameters.
  */
 export const installRequestHook = (fastify: FastifyInstance, config: GatewayConfig): void => {
@@ -84,6 +84,9 @@ export const installRequestHook = (fastify: FastifyInstance, config: GatewayConf
     'onRequest',
     (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
       reply.headers(headers);
+      // Correlation id: a sane client `X-Request-Id` is kept, anything else replaced; echoed on every response and
+      // attached to every message the request sends on the bus.
+      reply.header('X-Request-Id', requestContextOf(request).correlationId);
       (request as FastifyRequest & { [PUBLIC_ORIGIN]?: string })[PUBLIC_ORIGIN] = config.publicUrl;
       for (const [name, value] of Object.entries((request.query as Record<string, unknown>) ?? {})) {
         if (!isStorableText(name) || queryValues(value).some((v) => !isStorableText(v)))

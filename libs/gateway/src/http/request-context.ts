@@ -1,5 +1,16 @@
-import { createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
+import {
+  type CallHandler,
+  createParamDecorator,
+  type ExecutionContext,
+  Injectable,
+  type NestInterceptor,
+  SetMetadata,
+} from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import { Observable } from 'rxjs';
+import { unauthorized } from '../errors/json-api-error';
 import { type RequestUrl, requestUrlOf } from '../jsonapi/request-url';
 
 /** Where the gateway's request hook leaves the configured public origin for `@CurrentUrl()`. */
@@ -20,7 +31,80 @@ export const CurrentUrl = createParamDecorator((_: unknown, ctx: ExecutionContex
 export const PUBLIC_ROUTE = 'gateway:public-route';
 
 /**
- * Marks a route that answers without authentication (ping, discovery, docs). The authentication guard (a later
- * issue) must skip these: go-tfe's client construction pings with whatever token it has.
+ * Marks a route (or a whole controller) that answers without authentication: ping, discovery, account creation,
+ * login. The authentication guard skips these entirely (it does not even look at a credential): go-tfe's client
+ * construction pings with whatever token it has.
  */
 export const PublicRoute = (): MethodDecorator & ClassDecorator => SetMetadata(PUBLIC_ROUTE, true);
+
+/** The caller a request was authenticated as (set by the authentication guard). */
+export interface Principal {
+  /** What the credential was: a browser session today (cookie or bearer); API tokens join later. */
+  kind: 'session';
+  userId: string;
+  sessionId: string;
+  /** When the credential stops working (the token service's answer; refreshed on activity). */
+  expiresAt: string;
+}
+
+/**
+ * What the gateway knows about one HTTP request, kept on the request itself: the correlation id (from a valid
+ * `X-Request-Id` or generated), the client address, and — once the guard ran — the principal and the SHA-256 of
+ * the credential it presented (never the credential itself).
+ */
+export interface RequestContext {
+  correlationId: string;
+  ip: string;
+  principal?: Principal;
+  credentialHash?: string;
+}
+
+const CONTEXT = Symbol('gateway.requestContext');
+
+type WithContext = FastifyRequest & { [CONTEXT]?: RequestContext };
+
+// Visible ASCII only, bounded as `RequestMeta.correlationId` is: anything else is replaced, never echoed.
+const REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
+
+/** The request's context, created on first use. */
+export const requestContextOf = (request: FastifyRequest): RequestContext => {
+  const r = request as WithContext;
+  if (r[CONTEXT]) return r[CONTEXT];
+  const sent = request.headers?.['x-request-id'];
+  const correlationId = typeof sent === 'string' && REQUEST_ID.test(sent) ? sent : randomUUID();
+  const ip = (request.ip ?? request.socket?.remoteAddress ?? '').slice(0, 100);
+  r[CONTEXT] = { correlationId, ip };
+  return r[CONTEXT];
+};
+
+/**
+ * The context of the request being handled, for code with no request at hand (`ServiceClient` attaches
+ * `meta` from it). Entered by `RequestContextInterceptor` around every HTTP handler.
+ */
+export const requestContextStorage = new AsyncLocalStorage<RequestContext>();
+
+/**
+ * Runs each HTTP handler (pipes included) inside its request's context. Global (`APP_INTERCEPTOR`); RPC and event
+ * handlers of services hosted in the same process pass through untouched.
+ */
+@Injectable()
+export class RequestContextInterceptor implements NestInterceptor {
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (context.getType() !== 'http') return next.handle();
+    const ctx = requestContextOf(context.switchToHttp().getRequest<FastifyRequest>());
+    // Subscribing inside `run` makes the handler (called on subscription) and its continuations see the context.
+    return new Observable((subscriber) =>
+      requestContextStorage.run(ctx, () => next.handle().subscribe(subscriber)),
+    );
+  }
+}
+
+/**
+ * Parameter decorator: the authenticated caller. Only on routes behind the authentication guard (every `/api/v2`
+ * route without `@PublicRoute()`); elsewhere a 401, never an undefined principal.
+ */
+export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: ExecutionContext): Principal => {
+  const principal = requestContextOf(ctx.switchToHttp().getRequest<FastifyRequest>()).principal;
+  if (!principal) throw unauthorized();
+  return principal;
+});

@@ -1,7 +1,7 @@
 import { Get, Param, Query } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { JsonApiController } from '../http/json-api-controller';
-import { CurrentUrl } from '../http/request-context';
+import { CurrentUrl, PublicRoute } from '../http/request-context';
 import { createGatewayTestApp } from '../testing/gateway-test-app';
 import { listDocument } from './document';
 import { paginate, parsePage, slicePage } from './pagination';
@@ -17,6 +17,8 @@ const users = Array.from({ length: 45 }, (_, i) => ({
 }));
 
 /** How a list endpoint uses the helpers: parse page, filters and include; paginate; side-load. */
+// Authentication is not under test here.
+@PublicRoute()
 @JsonApiController('organizations/:name/organization-memberships')
 class MembershipsController {
   @Get()

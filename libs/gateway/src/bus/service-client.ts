@@ -1,0 +1,80 @@
+import type { RequestMeta } from '@idp/contracts';
+import { BUS_CLIENT, type BusClient } from '@idp/eventing';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { firstValueFrom, timeout } from 'rxjs';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
+import { type RequestContext, requestContextStorage } from '../http/request-context';
+import { type ReplyOf, type RequestOf, SERVICE_PATTERNS, type ServicePattern } from './service-messages';
+
+/** `meta` of a bus message sent on behalf of a request: who asks (when authenticated), correlation id, address. */
+export const requestMetaOf = (context: RequestContext | undefined): RequestMeta => {
+  if (!context) return {};
+  const meta: RequestMeta = { correlationId: context.correlationId };
+  if (context.ip) meta.ip = context.ip;
+  if (context.principal) meta.actor = { kind: 'user', id: context.principal.userId };
+  return meta;
+};
+
+export interface ServiceRequestOptions {
+  /** The request context to take `meta` from; defaults to the one of the HTTP handler running (if any). */
+  context?: RequestContext;
+  /** Accept a reply that completes without a value (answered as `undefined`); otherwise that is an error (500). */
+  allowEmpty?: boolean;
+}
+
+/** A service replied with no value where one was expected: a bug on one side, answered as a 500. */
+export class EmptyServiceReply extends Error {
+  constructor(readonly pattern: string) {
+    super(`${pattern} completed without a reply`);
+    this.name = 'EmptyServiceReply';
+  }
+}
+
+const NO_REPLY = Symbol('no reply');
+
+/**
+ * The gateway's only way to the services: request-reply over the process's bus client (`BUS_CLIENT`, Kafka or
+ * in-process), typed by the contracts. Every payload gets `meta` (actor, correlation id, client address) from
+ * the current request; every request times out after `busTimeoutMs` (an rxjs `TimeoutError`: 503 through the
+ * exception filter). A service's domain error arrives as its `{ code, message, details }` object and is
+ * rethrown untouched, so the filter maps it by code.
+ */
+@Injectable()
+export class ServiceClient implements OnModuleInit {
+  constructor(
+    @Inject(BUS_CLIENT) private readonly bus: BusClient,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {}
+
+  /** Reply topics must be subscribed before the client connects (at its first send or the readiness probe). */
+  onModuleInit(): void {
+    for (const pattern of SERVICE_PATTERNS) this.bus.subscribeToResponseOf(pattern);
+  }
+
+  async request<P extends ServicePattern>(
+    pattern: P,
+    payload: RequestOf<P>,
+    options: ServiceRequestOptions & { allowEmpty: true },
+  ): Promise<ReplyOf<P> | undefined>;
+  async request<P extends ServicePattern>(
+    pattern: P,
+    payload: RequestOf<P>,
+    options?: ServiceRequestOptions,
+  ): Promise<ReplyOf<P>>;
+  async request<P extends ServicePattern>(
+    pattern: P,
+    payload: RequestOf<P>,
+    options: ServiceRequestOptions = {},
+  ): Promise<ReplyOf<P> | undefined> {
+    const meta = requestMetaOf(options.context ?? requestContextStorage.getStore());
+    const reply = await firstValueFrom(
+      this.bus
+        .send<ReplyOf<P>>(pattern, { ...payload, meta })
+        .pipe(timeout({ first: this.config.busTimeoutMs })),
+      { defaultValue: NO_REPLY },
+    );
+    if (reply !== NO_REPLY) return reply as ReplyOf<P>;
+    if (options.allowEmpty) return undefined;
+    throw new EmptyServiceReply(pattern);
+  }
+}

@@ -1,0 +1,26 @@
+import type { SessionView, StartSessionResult } from '@idp/contracts';
+import { resource, type ResourceObject } from '../jsonapi/resource';
+import { toTimestamp } from '../jsonapi/timestamp';
+
+/**
+ * The `sessions` document of `POST /session` (TFC-API §15): the ONLY response that ever carries a secret
+ * (`token`), once. `two-factor-required` is false: a login that needs a second factor gets no session yet.
+ */
+export const createdSessionResource = (started: StartSessionResult): ResourceObject<'sessions'> =>
+  resource('sessions', started.session.id, {
+    token: started.token,
+    expiresAt: toTimestamp(started.session.expiresAt),
+    twoFactorRequired: false,
+    createdAt: toTimestamp(started.session.createdAt),
+  });
+
+/** A live session in the owner's list: when, from where, until when. Never the secret. */
+export const sessionResource = (session: SessionView): ResourceObject<'sessions'> =>
+  resource('sessions', session.id, {
+    createdAt: toTimestamp(session.createdAt),
+    lastSeenAt: toTimestamp(session.lastSeenAt),
+    expiresAt: toTimestamp(session.expiresAt),
+    ip: session.ip ?? null,
+    userAgent: session.userAgent ?? null,
+    current: session.current === true,
+  });

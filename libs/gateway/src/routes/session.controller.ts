@@ -1,0 +1,132 @@
+import { IDENTITY, TOKEN } from '@idp/contracts';
+import { Delete, Get, HttpCode, HttpStatus, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { CREDENTIAL_CACHE } from '../auth/auth.tokens';
+import type { CredentialCache } from '../auth/credential-cache';
+import { clearSessionCookie, setSessionCookie } from '../auth/session-cookie';
+import { ServiceClient } from '../bus/service-client';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
+import { JsonApiException } from '../errors/json-api-error';
+import { JsonApiController } from '../http/json-api-controller';
+import { CurrentPrincipal, type Principal, PublicRoute, requestContextOf } from '../http/request-context';
+import { listDocument, singleDocument } from '../jsonapi/document';
+import { type JsonApiInput, JsonApiBody } from '../validation/json-api-body';
+import { ApiJsonApiBody } from '../validation/openapi';
+import { createSessionBody, pathId } from './account-input';
+import { createdSessionResource, sessionResource } from './session-resource';
+
+const MAX_USER_AGENT = 512;
+
+const userAgentOf = (request: FastifyRequest): string | undefined => {
+  const ua = request.headers['user-agent'];
+  return typeof ua === 'string' && ua ? ua.slice(0, MAX_USER_AGENT) : undefined;
+};
+
+/**
+ * Login and logout (TFC-API §15): `POST /session` checks the password with the identity service, then the token
+ * service starts a session; the secret is returned once in the document and set as the `idp_session` cookie.
+ * The same 401 for an unknown login and a wrong password (the identity service answers both with
+ * `AUTH.INVALID_CREDENTIALS`); a locked login is 429 with `X-RateLimit-Reset`.
+ */
+@ApiTags('session')
+@JsonApiController('session')
+export class SessionController {
+  constructor(
+    private readonly services: ServiceClient,
+    @Inject(CREDENTIAL_CACHE) private readonly cache: CredentialCache,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {}
+
+  @Post()
+  @PublicRoute()
+  @HttpCode(HttpStatus.CREATED)
+  @ApiOperation({
+    summary: 'Log in',
+    description: '201 sessions document with the token (shown once) and an HttpOnly session cookie.',
+  })
+  @ApiJsonApiBody(createSessionBody)
+  async create(
+    @JsonApiBody(createSessionBody) body: JsonApiInput<typeof createSessionBody>,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const auth = await this.services.request(IDENTITY.authenticate, body.attributes);
+    if (auth.twoFactorRequired)
+      // Never hand out a full session when a second factor is owed; the two-factor step is a later issue.
+      throw new JsonApiException(501, [{ detail: 'Two-factor login is not available yet' }]);
+    const started = await this.services.request(TOKEN.startSession, {
+      userId: auth.userId,
+      requestId: randomUUID(),
+      ...(userAgentOf(request) ? { userAgent: userAgentOf(request) } : {}),
+    });
+    setSessionCookie(request, reply, started.token, this.config.cookieSecure);
+    reply.header('Cache-Control', 'no-store');
+    return singleDocument(createdSessionResource(started));
+  }
+
+  @Delete()
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiBearerAuth()
+  @ApiCookieAuth()
+  @ApiOperation({ summary: 'Log out', description: 'Ends the current session and clears the cookie.' })
+  async destroy(
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<void> {
+    await this.services.request(TOKEN.endSession, {
+      userId: principal.userId,
+      sessionId: principal.sessionId,
+      reason: 'logout',
+    });
+    const hash = requestContextOf(request).credentialHash;
+    if (hash) this.cache.evictCredential(hash);
+    this.cache.evictSession(principal.sessionId);
+    clearSessionCookie(request, reply, this.config.cookieSecure);
+  }
+}
+
+/** The caller's live sessions: list them, end one (another device, or this one). */
+@ApiTags('session')
+@ApiBearerAuth()
+@ApiCookieAuth()
+@JsonApiController('account/sessions')
+export class AccountSessionsController {
+  constructor(
+    private readonly services: ServiceClient,
+    @Inject(CREDENTIAL_CACHE) private readonly cache: CredentialCache,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'List my sessions', description: 'The current one has `current: true`.' })
+  async list(@CurrentPrincipal() principal: Principal) {
+    const { sessions } = await this.services.request(TOKEN.listSessions, {
+      userId: principal.userId,
+      currentSessionId: principal.sessionId,
+    });
+    return listDocument(sessions.map(sessionResource));
+  }
+
+  @Delete(':id')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ summary: 'End one of my sessions', description: '404 for a session that is not mine.' })
+  async end(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<void> {
+    const sessionId = pathId(id);
+    const current = sessionId === principal.sessionId;
+    await this.services.request(TOKEN.endSession, {
+      userId: principal.userId,
+      sessionId,
+      reason: current ? 'logout' : 'revoked',
+    });
+    this.cache.evictSession(sessionId);
+    if (current) clearSessionCookie(request, reply, this.config.cookieSecure);
+  }
+}

@@ -1,0 +1,99 @@
+import type { AccountView, UserView } from '@idp/contracts';
+import { linksOnly, resource, type ResourceObject, toOne } from '../jsonapi/resource';
+import { API_PREFIX } from '../http/json-api-controller';
+
+export const userPath = (id: string): string => `/${API_PREFIX}/users/${encodeURIComponent(id)}`;
+
+/**
+ * What a user may do to their own account, with the keys go-tfe parses (TFC-API §3.2, §13.2). The singular
+ * `can-create-organization` of the OpenAPI spec is sent too (§14: emit both).
+ */
+export const selfPermissions = (isServiceAccount: boolean) => ({
+  canCreateOrganizations: !isServiceAccount,
+  canCreateOrganization: !isServiceAccount,
+  canChangeEmail: !isServiceAccount,
+  canChangeUsername: !isServiceAccount,
+  canManageUserTokens: !isServiceAccount,
+  canView2faSettings: !isServiceAccount,
+  canManageHcpAccount: false,
+});
+
+/** Permissions on someone else's user: none. */
+const NO_PERMISSIONS = {
+  canCreateOrganizations: false,
+  canCreateOrganization: false,
+  canChangeEmail: false,
+  canChangeUsername: false,
+  canManageUserTokens: false,
+  canView2faSettings: false,
+  canManageHcpAccount: false,
+};
+
+/** Attributes every projection of a user carries. */
+const common = (user: UserView) => ({
+  username: user.username,
+  avatarUrl: user.avatarUrl,
+  isServiceAccount: user.isServiceAccount,
+  authMethod: 'tfc',
+  v2Only: true,
+});
+
+const relationships = (id: string) => ({
+  authenticationTokens: linksOnly({ related: `${userPath(id)}/authentication-tokens` }),
+});
+
+/**
+ * The public projection (`GET /users/:id`): never the e-mail, the admin flags or 2FA settings. `permissions` are
+ * the caller's on that user: their own when it is themselves, none otherwise.
+ */
+export const publicUserResource = (user: UserView, viewerId: string): ResourceObject<'users'> =>
+  resource(
+    'users',
+    user.id,
+    {
+      ...common(user),
+      permissions: user.id === viewerId ? selfPermissions(user.isServiceAccount) : NO_PERMISSIONS,
+    },
+    { relationships: relationships(user.id), links: { self: userPath(user.id) } },
+  );
+
+/**
+ * The private projection (the account endpoints, TFC-API §2/§3.2): the public attributes plus `email`,
+ * `unconfirmed-email`, `is-confirmed`, the site-admin flags (`is-admin` and its deprecated alias `is-site-admin`),
+ * `is-sso-login`, `two-factor` and the caller's permissions. `authenticated` adds the `authenticated-resource`
+ * relationship `GET /account/details` shows (the user itself for a user's session or token). Never a password.
+ */
+export const accountResource = (
+  account: AccountView,
+  options: { authenticated?: boolean } = {},
+): ResourceObject<'users'> =>
+  resource(
+    'users',
+    account.id,
+    {
+      ...common(account),
+      email: account.email,
+      unconfirmedEmail: account.unconfirmedEmail,
+      isConfirmed: account.emailConfirmed,
+      isAdmin: account.isAdmin,
+      isSiteAdmin: account.isAdmin,
+      isSsoLogin: false,
+      twoFactor: { enabled: account.twoFactor.enabled, verified: account.twoFactor.verified },
+      permissions: selfPermissions(account.isServiceAccount),
+    },
+    {
+      relationships: {
+        ...relationships(account.id),
+        ...(options.authenticated
+          ? { authenticatedResource: toOne('users', account.id, { related: userPath(account.id) }) }
+          : {}),
+      },
+      links: { self: userPath(account.id) },
+    },
+  );
+
+/** The admin projection (TFE admin users API, §10): adds `is-suspended`. For the admin endpoints to come. */
+export const adminUserResource = (account: AccountView): ResourceObject<'users'> => {
+  const r = accountResource(account);
+  return { ...r, attributes: { ...r.attributes, 'is-suspended': account.isSuspended } };
+};
