@@ -3,3 +3,4 @@ export * from './describe-with-infra';
 export * from './postgres';
 export * from './process';
 export * from './smtp';
+export * from './journeys/account-journey';

@@ -1,0 +1,60 @@
+import { randomBytes } from 'node:crypto';
+import {
+  createPostgresDatabase,
+  describeWithInfra,
+  freePort,
+  runAccountJourney,
+  startApp,
+  startSmtpServer,
+  type StartedProcess,
+  type TestSmtpServer,
+  uniqueName,
+  waitReady,
+} from '@idp/testing';
+
+// Accounts end to end in distributed mode: gateway, identity, token and notification as separate processes over
+// real Kafka, PostgreSQL and FerretDB (MongoDB wire protocol), mail over real SMTP. HTTP only.
+describeWithInfra(['postgres', 'kafka', 'mongo'], 'accounts, distributed services over HTTP', (infra) => {
+  let database: Awaited<ReturnType<typeof createPostgresDatabase>>;
+  let smtp: TestSmtpServer;
+  const processes: StartedProcess[] = [];
+
+  afterAll(async () => {
+    for (const p of processes) p.child.kill('SIGTERM');
+    await Promise.all(processes.map((p) => p.exited));
+    await smtp?.close();
+    await database?.drop();
+  });
+
+  it('runs the whole account journey across processes', async () => {
+    database = await createPostgresDatabase(infra().postgres!, 'accounts_e2e');
+    smtp = await startSmtpServer();
+    const mongo = new URL(infra().mongo!);
+    mongo.pathname = `/${uniqueName('accounts_e2e')}`;
+    const gatewayPort = await freePort();
+    const shared = {
+      EVENT_STORE_URL: database.url,
+      KAFKA_BROKERS: infra().kafka!,
+      MONGO_URL: mongo.toString(),
+      SECRET_KEYS: randomBytes(32).toString('base64'),
+      KAFKA_SESSION_TIMEOUT_MS: '6000',
+      SMTP_URL: smtp.url,
+      PUBLIC_URL: `http://127.0.0.1:${gatewayPort}`,
+    };
+    for (const app of ['identity', 'token', 'notification']) {
+      const port = await freePort();
+      const p = startApp(app, { ...shared, PORT: String(port) });
+      processes.push(p);
+      await waitReady(`http://127.0.0.1:${port}`, p, 90_000);
+    }
+    const gateway = startApp('gateway', { ...shared, PORT: String(gatewayPort) });
+    processes.push(gateway);
+    await waitReady(`http://127.0.0.1:${gatewayPort}`, gateway, 90_000);
+
+    const username = uniqueName('grace').replace(/_/g, '-');
+    await runAccountJourney(`http://127.0.0.1:${gatewayPort}`, smtp, {
+      username,
+      email: `${username}@example.org`,
+    });
+  }, 300_000);
+});
