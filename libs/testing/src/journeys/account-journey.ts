@@ -99,6 +99,30 @@ export const runAccountJourney = async (
   expect(updated.status).toBe(200);
   expect(updated.json.data.attributes.username).toBe(renamed);
 
+  // Change the e-mail: pending until the new address is confirmed; the old one is told.
+  const oldEmail = names.email.toLowerCase();
+  const email = `new-${oldEmail}`;
+  const pending = await api.call('PATCH', '/api/v2/account/update', users({ email }));
+  expect(pending.status).toBe(200);
+  expect(pending.json.data.attributes.email).toBe(oldEmail);
+  expect(pending.json.data.attributes['unconfirmed-email']).toBe(email);
+  const changeMail = await smtp.waitForMail(
+    (m) => m.to.includes(email) && /confirm/i.test(m.subject),
+    20_000,
+  );
+  const changeToken = linkToken(changeMail.text, '/account/confirm-email');
+  const switched = await api.call('POST', '/api/v2/account/confirm', {
+    data: { type: 'users', attributes: { token: changeToken } },
+  });
+  expect(switched.status).toBe(200);
+  const after = await api.call('GET', '/api/v2/account/details');
+  expect(after.json.data.attributes.email).toBe(email);
+  expect(after.json.data.attributes['unconfirmed-email']).toBe(null);
+  await smtp.waitForMail(
+    (m) => m.to.includes(oldEmail) && /changed/i.test(m.subject) && /e-?mail/i.test(m.subject),
+    20_000,
+  );
+
   // Change the password, then log in with the new one.
   const newPassword = 'another long passphrase 7';
   const changed = await api.call('PATCH', '/api/v2/account/password', {
@@ -109,20 +133,16 @@ export const runAccountJourney = async (
   });
   expect(changed.status).toBe(200);
   await smtp.waitForMail(
-    (m) =>
-      m.to.includes(names.email.toLowerCase()) && /password/i.test(m.subject) && /changed/i.test(m.subject),
+    (m) => m.to.includes(email) && /password/i.test(m.subject) && /changed/i.test(m.subject),
     20_000,
   );
 
   // Forgot it: reset from the mailed link; the old session ends.
   const requested = await api.call('POST', '/api/v2/account/password-reset', {
-    data: { type: 'users', attributes: { email: names.email } },
+    data: { type: 'users', attributes: { email } },
   });
   expect(requested.status).toBe(202);
-  const resetMail = await smtp.waitForMail(
-    (m) => m.to.includes(names.email.toLowerCase()) && /reset/i.test(m.subject),
-    20_000,
-  );
+  const resetMail = await smtp.waitForMail((m) => m.to.includes(email) && /reset/i.test(m.subject), 20_000);
   const resetToken = linkToken(resetMail.text, '/account/reset-password');
   const finalPassword = 'third passphrase is the charm 9';
   const reset = await api.call('POST', '/api/v2/account/password-reset/complete', {
@@ -142,15 +162,15 @@ export const runAccountJourney = async (
 
   // Log in with the new password; log out; the token no longer works.
   const again = await api.call('POST', '/api/v2/session', {
-    data: { type: 'sessions', attributes: { login: names.email, password: finalPassword } },
+    data: { type: 'sessions', attributes: { login: email, password: finalPassword } },
   });
   expect(again.status).toBe(201);
   api.token = again.json.data.attributes.token;
   expect((await api.call('GET', '/api/v2/account/details')).status).toBe(200);
   expect((await api.call('DELETE', '/api/v2/session')).status).toBe(204);
-  const after = Date.now() + 15_000;
+  const logoutDeadline = Date.now() + 15_000;
   let loggedOut = await api.call('GET', '/api/v2/account/details');
-  while (loggedOut.status !== 401 && Date.now() < after) {
+  while (loggedOut.status !== 401 && Date.now() < logoutDeadline) {
     await new Promise((r) => setTimeout(r, 200));
     loggedOut = await api.call('GET', '/api/v2/account/details');
   }
