@@ -131,6 +131,44 @@ describe('accounts at the edges, embedded platform over HTTP', () => {
     expect(ghostAttempts.filter((a) => a.status === 429).length).toBeGreaterThanOrEqual(3);
   }, 60_000);
 
+  it('frees the old username at once on a rename, and lists and ends sessions', async () => {
+    const old = name();
+    expect((await signUp({ username: old, email: `${old}@example.com`, password })).status).toBe(201);
+    const login = () =>
+      api.call('POST', '/api/v2/session', {
+        data: { type: 'sessions', attributes: { login: old, password } },
+      });
+    const first = await login();
+    const second = await login();
+    const [a, b] = [first.json.data.attributes.token as string, second.json.data.attributes.token as string];
+    const renamed = name();
+    const rename = await api.call(
+      'PATCH',
+      '/api/v2/account/update',
+      { data: { type: 'users', attributes: { username: renamed } } },
+      a,
+    );
+    expect(rename.status).toBe(200);
+    expect((await signUp({ username: old, email: `${old}-other@example.com`, password })).status).toBe(201);
+
+    const listed = await api.call('GET', '/api/v2/account/sessions', undefined, a);
+    expect(listed.status).toBe(200);
+    expect(listed.json.data).toHaveLength(2);
+    expect(JSON.stringify(listed.json)).not.toContain(b);
+    const other = listed.json.data.find(
+      (sess: { attributes: { current?: boolean } }) => !sess.attributes.current,
+    );
+    expect((await api.call('DELETE', `/api/v2/account/sessions/${other.id}`, undefined, a)).status).toBe(204);
+    const deadline = Date.now() + 10_000;
+    let status = (await api.call('GET', '/api/v2/account/details', undefined, b)).status;
+    while (status !== 401 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      status = (await api.call('GET', '/api/v2/account/details', undefined, b)).status;
+    }
+    expect(status).toBe(401);
+    expect((await api.call('GET', '/api/v2/account/details', undefined, a)).status).toBe(200);
+  }, 60_000);
+
   it('bootstraps the first site admin once, with the one-time token readable from loopback', async () => {
     const iact = await fetch(`${url}/admin/retrieve-iact`);
     expect(iact.status).toBe(200);
