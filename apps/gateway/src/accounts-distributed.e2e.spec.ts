@@ -38,6 +38,8 @@ describeWithInfra(['postgres', 'kafka', 'mongo'], 'accounts, distributed service
       MONGO_URL: mongo.toString(),
       SECRET_KEYS: randomBytes(32).toString('base64'),
       KAFKA_SESSION_TIMEOUT_MS: '6000',
+      // Its own topic namespace: other suites on the same broker must not answer its requests.
+      KAFKA_TOPIC_PREFIX: `${uniqueName('t')}.`,
       SMTP_URL: smtp.url,
       PUBLIC_URL: `http://127.0.0.1:${gatewayPort}`,
     };

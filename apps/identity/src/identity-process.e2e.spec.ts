@@ -29,6 +29,9 @@ describeWithInfra(['postgres', 'kafka', 'mongo'], 'identity service process (dis
   let consumer: ReturnType<Kafka['consumer']>;
   // Account streams, as the relay publishes only those (`select`: reservations, throttling and the IACT stay private).
   const streamPrefix = `account-${uniqueName('user-e2e')}`;
+  // Its own topic namespace on the shared broker.
+  const topicPrefix = `${uniqueName('t')}.`;
+  const topic = `${topicPrefix}${eventsTopic('identity')}`;
 
   beforeAll(async () => {
     database = await createPostgresDatabase(infra().postgres!, 'identity_e2e');
@@ -41,13 +44,14 @@ describeWithInfra(['postgres', 'kafka', 'mongo'], 'identity service process (dis
       KAFKA_BROKERS: infra().kafka!,
       MONGO_URL: mongo.toString(),
       KAFKA_SESSION_TIMEOUT_MS: '6000',
+      KAFKA_TOPIC_PREFIX: topicPrefix,
       SECRET_KEYS: randomBytes(32).toString('base64'),
     };
     // On a fresh broker the topic may not exist yet: subscribing to an auto-created topic races its leader election.
-    await ensureTopics(infra().kafka!.split(','), [eventsTopic('identity')], 3);
+    await ensureTopics(infra().kafka!.split(','), [topic], 3);
     consumer = kafka().consumer({ groupId: uniqueName('e2e-observer') });
     await consumer.connect();
-    await consumer.subscribe({ topic: eventsTopic('identity'), fromBeginning: true });
+    await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
       eachMessage: async ({ message }) => {
         const event = fromEventMessage(message.value!.toString());

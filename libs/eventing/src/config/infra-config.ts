@@ -14,6 +14,8 @@ export interface InfraConfig {
   kafkaBrokers?: string[];
   /** How long Kafka waits for a silent consumer before giving its partitions to another replica. */
   kafkaSessionTimeoutMs?: number;
+  /** Namespace of every Kafka topic (`staging.`), for deployments or test runs sharing one cluster. */
+  kafkaTopicPrefix?: string;
   /** MongoDB URL for read models; absent means in-memory read models rebuilt at boot. */
   mongoUrl?: string;
   /** SMTP URL; absent means the local outbox folder. */
@@ -117,6 +119,13 @@ export const loadInfraConfig = (env: NodeJS.ProcessEnv = process.env): InfraConf
       );
   }
 
+  const kafkaTopicPrefix = env.KAFKA_TOPIC_PREFIX?.trim() || undefined;
+  if (kafkaTopicPrefix !== undefined && !/^[A-Za-z0-9._-]{1,100}$/.test(kafkaTopicPrefix))
+    throw new ConfigError(
+      'KAFKA_TOPIC_PREFIX',
+      `"${kafkaTopicPrefix}" may only contain letters, digits, ".", "_" and "-"`,
+    );
+
   const mongoUrl = env.MONGO_URL?.trim() || undefined;
   if (mongoUrl) parseUrl('MONGO_URL', mongoUrl, ['mongodb:', 'mongodb+srv:']);
   const smtpUrl = env.SMTP_URL?.trim() || undefined;
@@ -144,6 +153,7 @@ export const loadInfraConfig = (env: NodeJS.ProcessEnv = process.env): InfraConf
     eventStore,
     kafkaBrokers,
     kafkaSessionTimeoutMs,
+    kafkaTopicPrefix,
     mongoUrl,
     smtpUrl,
     secretKeys,

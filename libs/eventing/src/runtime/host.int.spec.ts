@@ -119,6 +119,8 @@ describeWithInfra(['postgres', 'kafka', 'mongo'], 'host, distributed configurati
         KAFKA_BROKERS: infra().kafka!,
         MONGO_URL: mongo.toString(),
         KAFKA_SESSION_TIMEOUT_MS: '6000',
+        // Its own topic namespace: other suites on the same broker must not answer its requests.
+        KAFKA_TOPIC_PREFIX: `${uniqueName('t')}.`,
         SECRET_KEYS: randomBytes(32).toString('base64'),
       };
     },

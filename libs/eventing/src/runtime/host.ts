@@ -185,6 +185,7 @@ export const startHost = async (options: HostOptions): Promise<NestFastifyApplic
       groupId: options.consumerGroup,
       sessionTimeoutMs: config.kafkaSessionTimeoutMs,
       heartbeatIntervalMs: config.kafkaSessionTimeoutMs && Math.floor(config.kafkaSessionTimeoutMs / 6),
+      topicPrefix: config.kafkaTopicPrefix,
       topics: options.services.flatMap((s) => (s.topic ? [s.topic] : [])),
     };
     server = kafkaServerOptions(kafka);

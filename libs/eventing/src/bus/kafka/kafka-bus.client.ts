@@ -4,6 +4,7 @@ import type { Producer } from '@nestjs/microservices/external/kafka.interface';
 import { replyTopicOf } from '../bus-record';
 import type { TopicProvisioning } from './kafka-bus.server';
 import { type KafkaAdminSource, type TopicSpec, ensureTopics } from './kafka-topics';
+import { withPrefix } from './kafka-bus.server';
 
 /** Nest's Kafka client options plus topic provisioning; built by `kafkaClientOptions`. */
 export type KafkaBusClientOptions = Required<KafkaOptions>['options'] & {
@@ -11,6 +12,8 @@ export type KafkaBusClientOptions = Required<KafkaOptions>['options'] & {
   provisioning?: TopicProvisioning | null;
   /** Topics this client emits to, created at connect when provisioning is on. */
   topics?: string[];
+  /** See `KafkaBusConfig.topicPrefix`. */
+  topicPrefix?: string;
 };
 
 /** Replies are worthless once the caller timed out: keep reply topics short-lived. */
@@ -38,11 +41,19 @@ export class KafkaBusClient extends ClientKafka {
   private readonly provisioning: TopicProvisioning | null;
   private readonly topics: string[];
 
+  private readonly topicPrefix: string;
+
   constructor(options: KafkaBusClientOptions) {
-    const { provisioning = null, topics = [], ...kafkaOptions } = options;
+    const { provisioning = null, topics = [], topicPrefix = '', ...kafkaOptions } = options;
     super({ ...kafkaOptions, postfixId: `-${randomBytes(4).toString('hex')}` });
     this.provisioning = provisioning;
-    this.topics = topics;
+    this.topicPrefix = topicPrefix;
+    this.topics = topics.map((t) => withPrefix(topicPrefix, t));
+  }
+
+  /** Requests, replies and events all go to prefixed topics (see `KafkaBusConfig.topicPrefix`). */
+  protected override normalizePattern(pattern: Parameters<ClientKafka['normalizePattern']>[0]): string {
+    return withPrefix(this.topicPrefix, super.normalizePattern(pattern));
   }
 
   override connect(): Promise<Producer> {

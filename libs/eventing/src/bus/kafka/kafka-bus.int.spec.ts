@@ -79,3 +79,56 @@ describeWithInfra(['kafka'], 'Kafka bus', (infra) => {
     });
   });
 });
+
+describeWithInfra(['kafka'], 'Kafka bus topic namespaces', (infra) => {
+  it('keeps deployments that share a cluster apart: each answers only the requests of its own prefix', async () => {
+    const { NestFactory } = await import('@nestjs/core');
+    const { Controller, Module } = await import('@nestjs/common');
+    const { MessagePattern } = await import('@nestjs/microservices');
+    const { firstValueFrom, timeout } = await import('rxjs');
+    const brokers = infra().kafka!.split(',');
+    const pattern = uniqueName('ns.ask');
+    const apps: Array<{ close(): Promise<void> }> = [];
+    const clients: BusClient[] = [];
+    try {
+      for (const name of ['blue', 'green']) {
+        @Controller()
+        class Answer {
+          @MessagePattern(pattern)
+          answer() {
+            return { from: name };
+          }
+        }
+        @Module({ controllers: [Answer] })
+        class AnswerModule {}
+        const app = await NestFactory.createMicroservice(AnswerModule, {
+          ...kafkaServerOptions({
+            ...testConfig(brokers, uniqueName(name)),
+            topicPrefix: `${name}-${pattern}.`,
+          }),
+          logger: false,
+        });
+        apps.push(app);
+        await app.listen();
+      }
+      for (const name of ['blue', 'green']) {
+        const client = ClientProxyFactory.create(
+          kafkaClientOptions({
+            ...testConfig(brokers, uniqueName('client')),
+            topicPrefix: `${name}-${pattern}.`,
+          }),
+        ) as unknown as BusClient;
+        client.subscribeToResponseOf(pattern);
+        await client.connect();
+        clients.push(client);
+        for (let i = 0; i < 3; i++)
+          expect(await firstValueFrom(client.send(pattern, {}).pipe(timeout(20_000)))).toEqual({
+            from: name,
+          });
+      }
+    } finally {
+      for (const c of clients) await c.close();
+      for (const a of apps) await a.close();
+    }
+  }, 60_000);
+});

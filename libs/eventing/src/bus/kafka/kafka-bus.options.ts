@@ -26,6 +26,12 @@ export interface KafkaBusConfig {
   replicationFactor?: number;
   /** Topics a client emits to, created at connect. */
   topics?: string[];
+  /**
+   * Namespace of every topic this process uses (`staging.` → `staging.identity.events`), so that several
+   * deployments (or test runs) can share one Kafka cluster without answering each other's requests. Handlers and
+   * callers keep using the plain patterns.
+   */
+  topicPrefix?: string;
   /** A member that stops heartbeating this long is evicted and its partitions redelivered. Default 30 000 (tests: 6 000, the broker minimum). */
   sessionTimeoutMs?: number;
   /** Also how fast a member notices a rebalance (another member joining or leaving). Default 3 000 (tests: 500). */
@@ -126,6 +132,7 @@ export const kafkaServerOptions = (cfg: KafkaBusConfig): CustomStrategy => {
         deserializer: new BusJsonRequestDeserializer(),
       },
       provisioning(cfg),
+      cfg.topicPrefix ?? '',
     ),
   };
 };
@@ -145,6 +152,7 @@ export const kafkaClientOptions = (cfg: KafkaBusConfig): CustomClientOptions => 
     deserializer: new BusJsonResponseDeserializer(),
     provisioning: provisioning(cfg),
     topics: cfg.topics ?? [],
+    topicPrefix: cfg.topicPrefix ?? '',
   };
   // Cast: ClientKafka's typed events/status make it not assignable to the ClientProxy<never> Nest expects.
   return { customClass: KafkaBusClient as unknown as Type<ClientProxy>, options: clientOptions };

@@ -6,6 +6,10 @@ import { type KafkaAdminSource, ensureTopics } from './kafka-topics';
 
 const FIRST_FETCH_TIMEOUT_MS = 10_000;
 
+/** `prefix + topic`, unless the topic already carries the prefix. */
+export const withPrefix = (prefix: string, topic: string): string =>
+  prefix && !topic.startsWith(prefix) ? prefix + topic : topic;
+
 /** Topics a process creates for itself before it subscribes (see `ensureTopics`). */
 export interface TopicProvisioning {
   partitions: number;
@@ -30,8 +34,14 @@ export class KafkaBusServer extends ServerKafka {
   constructor(
     options: Required<KafkaOptions>['options'],
     private readonly provisioning: TopicProvisioning | null,
+    private readonly topicPrefix = '',
   ) {
     super(options);
+  }
+
+  /** Handlers register under the prefixed topic; an incoming topic is already prefixed (idempotent). */
+  override normalizePattern(pattern: Parameters<ServerKafka['normalizePattern']>[0]): string {
+    return withPrefix(this.topicPrefix, super.normalizePattern(pattern));
   }
 
   override async bindEvents(consumer: Consumer): Promise<void> {
