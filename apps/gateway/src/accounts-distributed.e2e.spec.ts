@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import {
-  createPostgresDatabase,
+  distributedTestEnv,
+  type DistributedTestEnv,
   describeWithInfra,
   freePort,
   runAccountJourney,
@@ -15,7 +15,7 @@ import {
 // Accounts end to end in distributed mode: gateway, identity, token and notification as separate processes over
 // real Kafka, PostgreSQL and FerretDB (MongoDB wire protocol), mail over real SMTP. HTTP only.
 describeWithInfra(['postgres', 'kafka', 'mongo'], 'accounts, distributed services over HTTP', (infra) => {
-  let database: Awaited<ReturnType<typeof createPostgresDatabase>>;
+  let deployment: DistributedTestEnv | undefined;
   let smtp: TestSmtpServer;
   const processes: StartedProcess[] = [];
 
@@ -23,23 +23,15 @@ describeWithInfra(['postgres', 'kafka', 'mongo'], 'accounts, distributed service
     for (const p of processes) p.child.kill('SIGTERM');
     await Promise.all(processes.map((p) => p.exited));
     await smtp?.close();
-    await database?.drop();
+    await deployment?.cleanup();
   });
 
   it('runs the whole account journey across processes', async () => {
-    database = await createPostgresDatabase(infra().postgres!, 'accounts_e2e');
+    deployment = await distributedTestEnv(infra(), 'accounts_e2e');
     smtp = await startSmtpServer();
-    const mongo = new URL(infra().mongo!);
-    mongo.pathname = `/${uniqueName('accounts_e2e')}`;
     const gatewayPort = await freePort();
     const shared = {
-      EVENT_STORE_URL: database.url,
-      KAFKA_BROKERS: infra().kafka!,
-      MONGO_URL: mongo.toString(),
-      SECRET_KEYS: randomBytes(32).toString('base64'),
-      KAFKA_SESSION_TIMEOUT_MS: '6000',
-      // Its own topic namespace: other suites on the same broker must not answer its requests.
-      KAFKA_TOPIC_PREFIX: `${uniqueName('t')}.`,
+      ...deployment.env,
       SMTP_URL: smtp.url,
       PUBLIC_URL: `http://127.0.0.1:${gatewayPort}`,
     };

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { eventsTopic } from '@idp/contracts';
 import {
@@ -8,7 +7,8 @@ import {
   type PostgresEventStore,
 } from '@idp/eventing';
 import {
-  createPostgresDatabase,
+  distributedTestEnv,
+  type DistributedTestEnv,
   describeWithInfra,
   freePort,
   startApp,
@@ -19,7 +19,6 @@ import {
 // Distributed mode, as operators run it: the identity service as its own process on real PostgreSQL, Kafka and
 // MongoDB (FerretDB here). Its relay must carry every event of its store to `identity.events`, across a crash.
 describeWithInfra(['postgres', 'kafka', 'mongo'], 'identity service process (distributed)', (infra) => {
-  let database: Awaited<ReturnType<typeof createPostgresDatabase>>;
   let store: PostgresEventStore;
   let env: Record<string, string>;
   const received = new Map<string, number>();
@@ -29,24 +28,14 @@ describeWithInfra(['postgres', 'kafka', 'mongo'], 'identity service process (dis
   let consumer: ReturnType<Kafka['consumer']>;
   // Account streams, as the relay publishes only those (`select`: reservations, throttling and the IACT stay private).
   const streamPrefix = `account-${uniqueName('user-e2e')}`;
-  // Its own topic namespace on the shared broker.
-  const topicPrefix = `${uniqueName('t')}.`;
-  const topic = `${topicPrefix}${eventsTopic('identity')}`;
+  let deployment: DistributedTestEnv | undefined;
+  let topic: string;
 
   beforeAll(async () => {
-    database = await createPostgresDatabase(infra().postgres!, 'identity_e2e');
-    store = await openPostgresEventStore({ url: database.url, schema: 'identity' });
-    const mongo = new URL(infra().mongo!);
-    mongo.pathname = `/${uniqueName('identity_e2e')}`;
-    // A short session timeout lets the restarted replica take over the crashed one's partitions quickly.
-    env = {
-      EVENT_STORE_URL: database.url,
-      KAFKA_BROKERS: infra().kafka!,
-      MONGO_URL: mongo.toString(),
-      KAFKA_SESSION_TIMEOUT_MS: '6000',
-      KAFKA_TOPIC_PREFIX: topicPrefix,
-      SECRET_KEYS: randomBytes(32).toString('base64'),
-    };
+    deployment = await distributedTestEnv(infra(), 'identity_e2e');
+    env = deployment.env;
+    topic = `${env.KAFKA_TOPIC_PREFIX}${eventsTopic('identity')}`;
+    store = await openPostgresEventStore({ url: env.EVENT_STORE_URL!, schema: 'identity' });
     // On a fresh broker the topic may not exist yet: subscribing to an auto-created topic races its leader election.
     await ensureTopics(infra().kafka!.split(','), [topic], 3);
     consumer = kafka().consumer({ groupId: uniqueName('e2e-observer') });
@@ -65,7 +54,7 @@ describeWithInfra(['postgres', 'kafka', 'mongo'], 'identity service process (dis
   afterAll(async () => {
     await consumer?.disconnect();
     await store?.close();
-    await database?.drop();
+    await deployment?.cleanup();
   });
 
   const until = async (what: () => boolean, timeoutMs = 20_000) => {

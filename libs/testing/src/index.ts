@@ -4,3 +4,4 @@ export * from './postgres';
 export * from './process';
 export * from './smtp';
 export * from './journeys/account-journey';
+export * from './distributed-env';

@@ -1,5 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -25,7 +25,7 @@ import {
   toEventMessage,
   uuidv7,
 } from '@idp/eventing';
-import { createPostgresDatabase, describeWithInfra, uniqueName } from '@idp/testing';
+import { describeWithInfra, uniqueName, distributedTestEnv, type DistributedTestEnv } from '@idp/testing';
 import { TokenModule, tokenService } from './token.module';
 
 const MINUTE = 60_000;
@@ -339,23 +339,10 @@ describeSessions('token sessions, embedded configuration (PGlite, in-process bus
 }));
 
 describeWithInfra(['postgres', 'kafka', 'mongo'], 'token sessions, distributed configuration', (infra) => {
-  let database: Awaited<ReturnType<typeof createPostgresDatabase>> | undefined;
+  let deployment: DistributedTestEnv | undefined;
   describeSessions(
     'PostgreSQL, Kafka, MongoDB',
-    async () => {
-      database = await createPostgresDatabase(infra().postgres!, 'token');
-      const mongo = new URL(infra().mongo!);
-      mongo.pathname = `/${uniqueName('token')}`;
-      return {
-        EVENT_STORE_URL: database.url,
-        KAFKA_BROKERS: infra().kafka!,
-        MONGO_URL: mongo.toString(),
-        KAFKA_SESSION_TIMEOUT_MS: '6000',
-        // Its own topic namespace: other suites on the same broker must not answer its requests.
-        KAFKA_TOPIC_PREFIX: `${uniqueName('t')}.`,
-        SECRET_KEYS: randomBytes(32).toString('base64'),
-      };
-    },
-    async () => database?.drop(),
+    async () => (deployment = await distributedTestEnv(infra(), 'token')).env,
+    async () => deployment?.cleanup(),
   );
 });

@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { Controller, Inject, type DynamicModule, Module, type OnModuleInit } from '@nestjs/common';
 import { Ctx, EventPattern, type KafkaContext, MessagePattern, Payload } from '@nestjs/microservices';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { firstValueFrom, timeout } from 'rxjs';
-import { createPostgresDatabase, describeWithInfra, uniqueName } from '@idp/testing';
+import { describeWithInfra, uniqueName, distributedTestEnv, type DistributedTestEnv } from '@idp/testing';
 import type { BusClient } from '../bus/bus-client';
 import { loadInfraConfig } from '../config/infra-config';
 import { EVENT_STORE, type EventStore } from '../event-store/event-store.port';
@@ -107,23 +106,10 @@ describeHostPipeline(
 );
 
 describeWithInfra(['postgres', 'kafka', 'mongo'], 'host, distributed configuration', (infra) => {
-  let database: Awaited<ReturnType<typeof createPostgresDatabase>> | undefined;
+  let deployment: DistributedTestEnv | undefined;
   describeHostPipeline(
     'PostgreSQL, Kafka, MongoDB',
-    async () => {
-      database = await createPostgresDatabase(infra().postgres!, 'host');
-      const mongo = new URL(infra().mongo!);
-      mongo.pathname = `/${uniqueName('host')}`;
-      return {
-        EVENT_STORE_URL: database.url,
-        KAFKA_BROKERS: infra().kafka!,
-        MONGO_URL: mongo.toString(),
-        KAFKA_SESSION_TIMEOUT_MS: '6000',
-        // Its own topic namespace: other suites on the same broker must not answer its requests.
-        KAFKA_TOPIC_PREFIX: `${uniqueName('t')}.`,
-        SECRET_KEYS: randomBytes(32).toString('base64'),
-      };
-    },
-    async () => database?.drop(),
+    async () => (deployment = await distributedTestEnv(infra(), 'host')).env,
+    async () => deployment?.cleanup(),
   );
 });
