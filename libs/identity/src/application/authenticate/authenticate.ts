@@ -5,9 +5,21 @@ import { verifyAgainstDummy } from '../../domain/password';
 import { commandMetadata, handleAccountCommand, loadAccount } from '../shared/account-store';
 import { InvalidCredentials } from '../shared/errors';
 import type { IdentityDeps } from '../shared/identity-deps';
+import { KeyedMutex } from '../shared/keyed-mutex';
 
-/** Every attempt on one login serialises on its throttle stream; generous retries keep a burst from erroring. */
+/** Failures of one login from several replicas may race on its stream; retries keep a burst from erroring. */
 const THROTTLE_RETRIES = 50;
+
+/**
+ * Attempts on one login run one at a time in this process (per event store, i.e. per hosted identity service), so
+ * parallel guesses each see the failures recorded before them. Across R replicas at most R run at once.
+ */
+const attemptLocks = new WeakMap<object, KeyedMutex>();
+const locksFor = (store: object) => {
+  let locks = attemptLocks.get(store);
+  if (!locks) attemptLocks.set(store, (locks = new KeyedMutex()));
+  return locks;
+};
 
 /** `login-<sha256 of the normalised login>`: unknown logins are throttled like real ones; the name reveals nothing. */
 export const loginThrottleStream = (login: string) => `login-${sha256Hex(normaliseUniqueValue(login))}`;
@@ -15,18 +27,20 @@ export const loginThrottleStream = (login: string) => `login-${sha256Hex(normali
 /**
  * Password login (`POST /session`) by username or e-mail.
  *
- * 1. The attempt is admitted on the login's throttle stream BEFORE anything is verified (`LOGIN.LOCKED` with
- *    `retryAfterSeconds` when locked), so parallel guesses cannot all pass a lock they have not yet caused.
+ * 1. Attempts on one login are serialised in this process, and each is admitted against the failures recorded on
+ *    the login's throttle stream BEFORE anything is verified (`LOGIN.LOCKED` with `retryAfterSeconds` when
+ *    locked), so parallel guesses cannot all pass a lock they have not yet caused. A login with a clean record
+ *    appends nothing: the throttle costs one stream read.
  * 2. The login is resolved through the uniqueness reservations (`ownerOf`): strongly consistent, no read model.
  * 3. Unknown login, deleted account, wrong password and suspended account all cost one hash verification and all
  *    answer `AUTH.INVALID_CREDENTIALS`. A suspended account's attempt counts as a failure even with the right
  *    password, so the throttle cannot serve as an oracle for it either.
  * 4. Success clears the failures; a hash made with outdated parameters is replaced (`PasswordChanged`, `rehashed`).
  */
-export const authenticate = async (
-  deps: IdentityDeps,
-  request: AuthenticateRequest,
-): Promise<AuthenticateResult> => {
+export const authenticate = (deps: IdentityDeps, request: AuthenticateRequest): Promise<AuthenticateResult> =>
+  locksFor(deps.store).run(loginThrottleStream(request.login), () => attempt(deps, request));
+
+const attempt = async (deps: IdentityDeps, request: AuthenticateRequest): Promise<AuthenticateResult> => {
   const { login, password } = request;
   const throttle = loginThrottleDecider(deps.throttle);
   const stream = loginThrottleStream(login);

@@ -4,11 +4,13 @@ import { type Decider, DomainError } from '@idp/eventing';
  * Brute-force protection for one login name (stream `login-<sha256 of the lower-cased login>`, so unknown logins
  * are throttled exactly like real ones and the stream name reveals nothing).
  *
- * An attempt is *admitted* before the password is checked: `AdmitAttempt` appends `LoginAttemptAdmitted` with the
- * expected revision, so concurrent attempts serialise on the stream and each sees the ones before it. Parallel
- * requests therefore cannot slip past the lock by all reading "no failures yet" (the classic check-then-act race).
- * A success clears the count; each failure counts. From the `freeAttempts`-th consecutive failure on, the login is
- * locked for a growing interval: `baseLockSeconds × 2^(failures − freeAttempts)`, capped at `maxLockSeconds`.
+ * Only failures are recorded (`LoginFailed`), and a success after failures (`LoginSucceeded`): a login with a clean
+ * record costs no append. `AdmitAttempt` decides from the recorded failures whether an attempt may check a
+ * password at all. The check-then-act race of parallel attempts (all reading "no failures yet") is closed by the
+ * caller, which runs the attempts of one login one at a time per process (see `authenticate`): across R replicas
+ * at most R attempts are checked at once, so at most `freeAttempts + R − 1` pass before the lock.
+ * From the `freeAttempts`-th consecutive failure on, the login is locked for a growing interval:
+ * `baseLockSeconds × 2^(failures − freeAttempts)`, capped at `maxLockSeconds`.
  */
 export interface ThrottlePolicy {
   freeAttempts: number;
@@ -23,9 +25,7 @@ export const DEFAULT_THROTTLE: ThrottlePolicy = {
 };
 
 export type LoginThrottleEvent =
-  | { type: 'LoginAttemptAdmitted'; data: { at: string } }
-  | { type: 'LoginFailed'; data: { at: string } }
-  | { type: 'LoginSucceeded'; data: { at: string } };
+  { type: 'LoginFailed'; data: { at: string } } | { type: 'LoginSucceeded'; data: { at: string } };
 
 export type LoginThrottleCommand =
   | { type: 'AdmitAttempt'; data: { now: string } }
@@ -33,11 +33,9 @@ export type LoginThrottleCommand =
   | { type: 'RecordSuccess'; data: { now: string } };
 
 export interface LoginThrottleState {
-  /** Consecutive failures, counting admitted attempts whose outcome is not recorded yet. */
+  /** Consecutive failures since the last success. */
   failures: number;
-  /** Admitted attempts without an outcome yet (in flight, or crashed: then they count as failures). */
-  inFlight: number;
-  lastAttemptAt?: string;
+  lastFailureAt?: string;
 }
 
 export class LoginLocked extends DomainError {
@@ -54,35 +52,29 @@ export const lockSeconds = (failures: number, policy: ThrottlePolicy = DEFAULT_T
 export const loginThrottleDecider = (
   policy: ThrottlePolicy = DEFAULT_THROTTLE,
 ): Decider<LoginThrottleCommand, LoginThrottleEvent, LoginThrottleState> => ({
-  initialState: () => ({ failures: 0, inFlight: 0 }),
+  initialState: () => ({ failures: 0 }),
   evolve: (state, event) => {
     switch (event.type) {
-      // An admitted attempt counts as a failure until it reports otherwise: a caller that dies mid-check
-      // must not have bought a free attempt.
-      case 'LoginAttemptAdmitted':
-        return { failures: state.failures + 1, inFlight: state.inFlight + 1, lastAttemptAt: event.data.at };
       case 'LoginFailed':
-        return { ...state, inFlight: Math.max(0, state.inFlight - 1) };
+        return { failures: state.failures + 1, lastFailureAt: event.data.at };
       case 'LoginSucceeded':
-        return { failures: 0, inFlight: 0, lastAttemptAt: state.lastAttemptAt };
+        return { failures: 0 };
     }
   },
   decide: (command, state) => {
     switch (command.type) {
       case 'AdmitAttempt': {
         const wait = lockSeconds(state.failures, policy);
-        if (wait > 0 && state.lastAttemptAt) {
-          const remaining = Date.parse(state.lastAttemptAt) + wait * 1000 - Date.parse(command.data.now);
+        if (wait > 0 && state.lastFailureAt) {
+          const remaining = Date.parse(state.lastFailureAt) + wait * 1000 - Date.parse(command.data.now);
           if (remaining > 0) throw new LoginLocked(Math.ceil(remaining / 1000));
         }
-        return [{ type: 'LoginAttemptAdmitted', data: { at: command.data.now } }];
+        return [];
       }
       case 'RecordFailure':
         return [{ type: 'LoginFailed', data: { at: command.data.now } }];
       case 'RecordSuccess':
-        return state.failures === 0 && state.inFlight === 0
-          ? []
-          : [{ type: 'LoginSucceeded', data: { at: command.data.now } }];
+        return state.failures === 0 ? [] : [{ type: 'LoginSucceeded', data: { at: command.data.now } }];
     }
   },
 });
