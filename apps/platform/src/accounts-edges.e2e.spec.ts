@@ -18,7 +18,12 @@ describe('accounts at the edges, embedded platform over HTTP', () => {
   beforeAll(async () => {
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
-    platform = startApp('platform', { PORT: String(port), DATA_DIR: dataDir });
+    // Bursts of 100 sign-ups from one address: rate limiting has its own tests.
+    platform = startApp('platform', {
+      PORT: String(port),
+      DATA_DIR: dataDir,
+      API_RATE_LIMITING_ENABLED: 'false',
+    });
     await waitReady(url, platform, 60_000);
     api = new ApiClient(url);
   }, 90_000);
@@ -168,6 +173,43 @@ describe('accounts at the edges, embedded platform over HTTP', () => {
     expect(status).toBe(401);
     expect((await api.call('GET', '/api/v2/account/details', undefined, a)).status).toBe(200);
   }, 60_000);
+
+  it('user API tokens: created with the secret once, act as their user, stop on the next request once revoked', async () => {
+    const username = name();
+    const created = await signUp({ username, email: `${username}@example.com`, password });
+    const userId: string = created.json.data.id;
+    const session = await api.call('POST', '/api/v2/session', {
+      data: { type: 'sessions', attributes: { login: username, password } },
+    });
+    const sessionToken: string = session.json.data.attributes.token;
+    const made = await api.call(
+      'POST',
+      `/api/v2/users/${userId}/authentication-tokens`,
+      { data: { type: 'authentication-tokens', attributes: { description: 'ci' } } },
+      sessionToken,
+    );
+    expect(made.status).toBe(201);
+    const secret: string = made.json.data.attributes.token;
+    expect(secret).toMatch(/^[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_-]{60,}$/);
+    const details = await api.call('GET', '/api/v2/account/details', undefined, secret);
+    expect(details.status).toBe(200);
+    expect(details.json.data.id).toBe(userId);
+    const listed = await api.call('GET', `/api/v2/users/${userId}/authentication-tokens`, undefined, secret);
+    expect(listed.json.data.map((t: { attributes: { token: unknown } }) => t.attributes.token)).toEqual([
+      null,
+    ]);
+    expect(
+      (
+        await api.call(
+          'DELETE',
+          `/api/v2/authentication-tokens/${made.json.data.id}`,
+          undefined,
+          sessionToken,
+        )
+      ).status,
+    ).toBe(204);
+    expect((await api.call('GET', '/api/v2/account/details', undefined, secret)).status).toBe(401);
+  });
 
   it('bootstraps the first site admin once, with the one-time token readable from loopback', async () => {
     const iact = await fetch(`${url}/admin/retrieve-iact`);

@@ -12,6 +12,8 @@ import { RequestContextInterceptor } from './http/request-context';
 import { AccountController } from './routes/account.controller';
 import { DiscoveryController } from './routes/discovery.controller';
 import { IactController } from './routes/iact.controller';
+import { AuthenticationTokensController } from './routes/authentication-tokens.controller';
+import { rateLimitProviders } from './rate-limit/rate-limit.guard';
 import { PingController } from './routes/ping.controller';
 import { AccountSessionsController, SessionController } from './routes/session.controller';
 import { UsersController } from './routes/users.controller';
@@ -34,6 +36,7 @@ import { UsersController } from './routes/users.controller';
     SessionController,
     AccountSessionsController,
     IactController,
+    AuthenticationTokensController,
   ],
   providers: [
     { provide: GATEWAY_CONFIG, useFactory: () => loadGatewayConfig() },
@@ -47,6 +50,8 @@ import { UsersController } from './routes/users.controller';
     { provide: APP_FILTER, useClass: GatewayExceptionFilter },
     { provide: APP_INTERCEPTOR, useClass: RequestContextInterceptor },
     { provide: APP_GUARD, useClass: AuthenticationGuard },
+    // After authentication (global guards run in registration order): logged-in callers are limited per user.
+    ...rateLimitProviders,
     ServiceClient,
     GatewayHttpSetup,
     GatewayDocs,

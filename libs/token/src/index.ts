@@ -8,3 +8,10 @@ export {
   SessionNotFound,
 } from './domain/session/session.decider';
 export { DEFAULT_SESSION_POLICY, type SessionPolicy } from './domain/session/session-policy';
+export { UserTokenService } from './application/user-token.service';
+export {
+  type UserTokenEvent,
+  userTokenDecider,
+  UserTokenNotFound,
+} from './domain/user-token/user-token.decider';
+export { type TokenOwnerEvent, tokenOwnerDecider } from './domain/user-token/token-owner.decider';

@@ -7,7 +7,7 @@ import {
   type OnModuleInit,
   Optional,
 } from '@nestjs/common';
-import { eventsTopic, type TokenIntegrationEvent, TOKEN } from '@idp/contracts';
+import { eventsTopic, type TokenIntegrationEvent, TOKEN, USER_TOKEN } from '@idp/contracts';
 import {
   BUS_CLIENT,
   type BusClient,
@@ -23,13 +23,28 @@ import {
   serviceInfrastructureProviders,
   systemClock,
 } from '@idp/eventing';
-import { newSessionId, newSessionSecret } from './application/credentials';
+import {
+  newSessionId,
+  newSessionSecret,
+  newUserTokenId,
+  newUserTokenSecret,
+} from './application/credentials';
 import { IdentityReactions } from './application/identity-reactions';
 import { SessionActivity, sessionActivityModel } from './application/session-activity';
 import { SessionService } from './application/session.service';
 import { IDENTITY_REACTIONS, SESSION_SERVICE, SessionHandlers } from './application/sessions.handlers';
 import { sessionsModel, sessionsProjection } from './application/sessions.projection';
+import { UserTokenActivity, userTokenActivityModel } from './application/user-token-activity';
+import { UserTokenService } from './application/user-token.service';
+import { USER_TOKEN_SERVICE, UserTokenHandlers } from './application/user-tokens.handlers';
+import {
+  suspendedTokenOwnersModel,
+  userTokensModel,
+  userTokensProjection,
+} from './application/user-tokens.projection';
 import type { SessionEvent } from './domain/session/session.decider';
+import type { TokenOwnerEvent } from './domain/user-token/token-owner.decider';
+import type { UserTokenEvent } from './domain/user-token/user-token.decider';
 import { validateSessionPolicy } from './domain/session/session-policy';
 import { DEFAULT_SESSION_SETTINGS, type SessionSettings, sessionSettingsFromEnv } from './token.config';
 
@@ -45,8 +60,10 @@ const SESSIONS_RUNTIME = Symbol('SESSIONS_RUNTIME');
 /** What the module builds once per process and starts/stops with it. */
 interface SessionsRuntime {
   service: SessionService;
+  userTokens: UserTokenService;
   reactions: IdentityReactions;
-  runner: ProjectionRunner;
+  /** One runner per projection: `sessions` and `user-tokens` (both verification indexes). */
+  runners: ProjectionRunner[];
   unsubscribe: () => void;
 }
 
@@ -92,17 +109,39 @@ const openSessionsRuntime = async (
     newSecret: newSessionSecret,
     warn: (m, d) => logger.warn(`${m} ${JSON.stringify(d)}`),
   });
+  const tokenRunner = new ProjectionRunner(userTokensProjection, {
+    events,
+    readStores: infra.readStores,
+    checkpoints: infra.projectionCheckpoints,
+    parked: infra.parkedEvents,
+    logger: runnerLogger(logger),
+    clock,
+  });
+  const userTokens = new UserTokenService({
+    events,
+    runner: tokenRunner,
+    tokens: await infra.readStores.open(userTokensModel),
+    suspended: await infra.readStores.open(suspendedTokenOwnersModel),
+    activity: new UserTokenActivity(await infra.readStores.open(userTokenActivityModel), {
+      touchIntervalMs: settings.touchIntervalMs,
+    }),
+    clock,
+    newTokenId: newUserTokenId,
+    newSecret: newUserTokenSecret,
+  });
   const processed = new ProcessedEvents(infra.processedEvents, { consumer: 'token.identity-events', clock });
+  const unsubscribe = [events.subscribe(runner), events.subscribe(tokenRunner)];
   return {
     service,
-    reactions: new IdentityReactions(service, processed),
-    runner,
-    unsubscribe: events.subscribe(runner),
+    userTokens,
+    reactions: new IdentityReactions(service, processed, userTokens),
+    runners: [runner, tokenRunner],
+    unsubscribe: () => unsubscribe.forEach((u) => u()),
   };
 };
 
 /**
- * The token service (see docs/architecture.md): browser sessions today, API tokens next. `register` receives the
+ * The token service (see docs/architecture.md): browser sessions and user API tokens. `register` receives the
  * service's own infrastructure from whichever host runs it.
  */
 @Module({})
@@ -114,15 +153,18 @@ export class TokenModule implements OnModuleInit, OnModuleDestroy {
 
   /** Reply subscriptions (before the host connects the client), then the read model caught up before serving. */
   async onModuleInit(): Promise<void> {
-    for (const pattern of Object.values(TOKEN)) this.bus?.subscribeToResponseOf(pattern);
-    await this.runtime.runner.start();
-    await this.runtime.runner.catchUp();
+    for (const pattern of [...Object.values(TOKEN), ...Object.values(USER_TOKEN)])
+      this.bus?.subscribeToResponseOf(pattern);
+    for (const runner of this.runtime.runners) {
+      await runner.start();
+      await runner.catchUp();
+    }
   }
 
   /** Before the host closes the stores (its `onApplicationShutdown`). */
   async onModuleDestroy(): Promise<void> {
     this.runtime.unsubscribe();
-    await this.runtime.runner.stop();
+    for (const runner of this.runtime.runners) await runner.stop();
   }
 
   static register(infra: ServiceInfrastructure, options: TokenModuleOptions = {}): DynamicModule {
@@ -130,7 +172,7 @@ export class TokenModule implements OnModuleInit, OnModuleDestroy {
     validateSessionPolicy(settings);
     return {
       module: TokenModule,
-      controllers: [SessionHandlers],
+      controllers: [SessionHandlers, UserTokenHandlers],
       providers: [
         ...serviceInfrastructureProviders(infra),
         { provide: CLOCK, useValue: options.clock ?? systemClock },
@@ -143,6 +185,11 @@ export class TokenModule implements OnModuleInit, OnModuleDestroy {
           provide: SESSION_SERVICE,
           inject: [SESSIONS_RUNTIME],
           useFactory: (r: SessionsRuntime) => r.service,
+        },
+        {
+          provide: USER_TOKEN_SERVICE,
+          inject: [SESSIONS_RUNTIME],
+          useFactory: (r: SessionsRuntime) => r.userTokens,
         },
         {
           provide: IDENTITY_REACTIONS,
@@ -159,7 +206,7 @@ export class TokenModule implements OnModuleInit, OnModuleDestroy {
  * `TokenIntegrationEvent`).
  */
 export const publicTokenEvent: RelaySelector = (event) => {
-  const stored = event as typeof event & SessionEvent;
+  const stored = event as typeof event & (SessionEvent | UserTokenEvent | TokenOwnerEvent);
   let data: TokenIntegrationEvent['data'];
   switch (stored.type) {
     case 'SessionStarted': {
@@ -172,6 +219,16 @@ export const publicTokenEvent: RelaySelector = (event) => {
       data = { sessionId, userId, reason, endedAt };
       break;
     }
+    case 'UserTokenCreated': {
+      const { tokenId, userId, description, expiredAt, createdAt, createdBy } = stored.data;
+      data = { tokenId, userId, description, expiredAt, createdAt, createdBy };
+      break;
+    }
+    case 'UserTokenRevoked':
+    case 'UserTokensSuspended':
+    case 'UserTokensUnsuspended':
+      data = stored.data as TokenIntegrationEvent['data'];
+      break;
     default:
       return undefined;
   }

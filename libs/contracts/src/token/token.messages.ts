@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { requestMetaSchema } from '../rpc';
 
 /**
- * Request-reply patterns the token service answers (gateway → token). Browser sessions today; API tokens join the
- * same `verifyCredential` path later (one secret → SHA-256 → lookup, whatever the credential kind).
+ * Request-reply patterns the token service answers (gateway → token). Browser sessions and user API tokens share
+ * one `verifyCredential` path (one secret → SHA-256 → lookup, whatever the credential kind).
  */
 export const TOKEN = {
   /** After a successful login: returns the session and its secret (the only time the secret is ever sent). */
@@ -19,6 +19,24 @@ export const TOKEN = {
 } as const;
 
 export type TokenPattern = (typeof TOKEN)[keyof typeof TOKEN];
+
+/**
+ * User API tokens (TFC `authentication-tokens`, TFC-API §4), also answered by the token service. A separate object
+ * from `TOKEN` so that consumers typing every `TOKEN` pattern (the gateway's `ServiceMessages`) opt in explicitly
+ * (`UserTokenMessages`); the token service subscribes both.
+ */
+export const USER_TOKEN = {
+  /** A user API token (TFC `authentication-tokens`) for the caller: the secret is in this reply only. */
+  createUserToken: 'token.create-user-token',
+  /** The caller's user API tokens (never a secret), newest first; expired ones included, revoked ones not. */
+  listUserTokens: 'token.list-user-tokens',
+  /** One of the caller's user API tokens; `TOKEN.NOT_FOUND` for an unknown, revoked or someone else's. */
+  getUserToken: 'token.get-user-token',
+  /** Revokes one of the caller's user API tokens; `TOKEN.NOT_FOUND` as for `getUserToken`. */
+  revokeUserToken: 'token.revoke-user-token',
+} as const;
+
+export type UserTokenPattern = (typeof USER_TOKEN)[keyof typeof USER_TOKEN];
 
 const text = (max: number) => z.string().max(max);
 /** Secrets are 43 characters today (256-bit base64url); API tokens are ~90. The bound only keeps junk off the bus. */
@@ -58,7 +76,31 @@ export const endAllSessionsRequest = z.object({
   exceptSessionId: text(64).optional(),
 });
 
+/** User API tokens: descriptions are free text, bounded; `expiredAt` is ISO 8601 (null or absent: never). */
+export const USER_TOKEN_DESCRIPTION_MAX = 256;
+
+export const createUserTokenRequest = z.object({
+  meta: requestMetaSchema,
+  /** Whose token (the caller: the gateway only creates tokens for the authenticated user). */
+  userId: text(64).min(1),
+  description: text(USER_TOKEN_DESCRIPTION_MAX).nullable().optional(),
+  /** ISO 8601 instant after now, or null/absent for a token that never expires. */
+  expiredAt: text(64).nullable().optional(),
+  /** Idempotency key chosen by the gateway per request: a redelivered create is `TOKEN.ALREADY_EXISTS`. */
+  requestId: text(200).min(1).optional(),
+});
+export const listUserTokensRequest = z.object({ meta: requestMetaSchema, userId: text(64).min(1) });
+export const userTokenRequest = z.object({
+  meta: requestMetaSchema,
+  /** The caller: anything but the owner gets `TOKEN.NOT_FOUND`. */
+  userId: text(64).min(1),
+  tokenId: text(64).min(1),
+});
+
 export type StartSessionRequest = z.infer<typeof startSessionRequest>;
+export type CreateUserTokenRequest = z.infer<typeof createUserTokenRequest>;
+export type ListUserTokensRequest = z.infer<typeof listUserTokensRequest>;
+export type UserTokenRequest = z.infer<typeof userTokenRequest>;
 export type VerifyCredentialRequest = z.infer<typeof verifyCredentialRequest>;
 export type EndSessionRequest = z.infer<typeof endSessionRequest>;
 export type ListSessionsRequest = z.infer<typeof listSessionsRequest>;
@@ -85,14 +127,66 @@ export interface StartSessionResult {
   token: string;
 }
 
-/** What a credential proves. `null` for an unknown, ended or expired one: the gateway answers 401. */
-export type VerifyResult = {
+/** What a browser session proves. */
+export interface SessionCredential {
   kind: 'session';
   sessionId: string;
   userId: string;
   /** Until when this answer may be cached (the earlier of the idle and the absolute deadline). */
   expiresAt: string;
-} | null;
+}
+
+/** What a user API token proves. */
+export interface UserTokenCredential {
+  kind: 'user-token';
+  tokenId: string;
+  userId: string;
+  /** The token's `expired-at`, or null when it never expires. */
+  expiresAt: string | null;
+}
+
+/**
+ * What a credential proves. `null` for an unknown, ended, revoked or expired one, or a user token of a suspended
+ * user: the gateway answers 401.
+ */
+export type VerifyResult = SessionCredential | UserTokenCredential | null;
+
+/** A user API token as its owner sees it (TFC-API §4). Times are ISO 8601. Never the secret. */
+export interface UserTokenView {
+  /** `at-` and 16 base58 characters. */
+  id: string;
+  userId: string;
+  description: string | null;
+  createdAt: string;
+  /** Coarse: recorded at most once a minute; null when never used. */
+  lastUsedAt: string | null;
+  /** When it stops working; null: never. */
+  expiredAt: string | null;
+  /** The user who created it. */
+  createdBy: string;
+}
+
+export interface CreateUserTokenResult {
+  token: UserTokenView;
+  /** `<14 alnum>.atlasv1.<67 url-safe>`: returned once; only its SHA-256 is kept. */
+  secret: string;
+}
+
+export interface ListUserTokensResult {
+  tokens: UserTokenView[];
+}
+
+export interface RevokeUserTokenResult {
+  revoked: true;
+}
+
+/** Request and reply of the user-token patterns (for the gateway's `ServiceMessages`). */
+export interface UserTokenMessages {
+  [USER_TOKEN.createUserToken]: { request: CreateUserTokenRequest; reply: CreateUserTokenResult };
+  [USER_TOKEN.listUserTokens]: { request: ListUserTokensRequest; reply: ListUserTokensResult };
+  [USER_TOKEN.getUserToken]: { request: UserTokenRequest; reply: UserTokenView };
+  [USER_TOKEN.revokeUserToken]: { request: UserTokenRequest; reply: RevokeUserTokenResult };
+}
 
 export interface EndSessionResult {
   /** False when the session had already ended (idempotent logout). */

@@ -24,11 +24,23 @@ const isRecord = (v: unknown): v is Record<string, unknown> =>
 
 /** The token service's answer, checked: anything but a well-formed, unexpired session is no principal. */
 const principalFrom = (reply: unknown, now: number): Principal | undefined => {
-  if (!isRecord(reply) || reply.kind !== 'session') return undefined;
-  const { userId, sessionId, expiresAt } = reply;
-  if (typeof userId !== 'string' || !userId || typeof sessionId !== 'string' || !sessionId) return undefined;
-  if (typeof expiresAt !== 'string' || !(Date.parse(expiresAt) > now)) return undefined;
-  return { kind: 'session', userId, sessionId, expiresAt };
+  if (!isRecord(reply)) return undefined;
+  const { userId, expiresAt } = reply;
+  if (typeof userId !== 'string' || !userId) return undefined;
+  if (reply.kind === 'session') {
+    const { sessionId } = reply;
+    if (typeof sessionId !== 'string' || !sessionId) return undefined;
+    if (typeof expiresAt !== 'string' || !(Date.parse(expiresAt) > now)) return undefined;
+    return { kind: 'session', userId, sessionId, expiresAt };
+  }
+  if (reply.kind === 'user-token') {
+    const { tokenId } = reply;
+    if (typeof tokenId !== 'string' || !tokenId) return undefined;
+    if (expiresAt !== null && (typeof expiresAt !== 'string' || !(Date.parse(expiresAt) > now)))
+      return undefined;
+    return { kind: 'user-token', userId, tokenId, expiresAt: expiresAt as string | null };
+  }
+  return undefined;
 };
 
 /**
@@ -83,7 +95,7 @@ export class AuthenticationGuard implements CanActivate {
         const principal = principalFrom(reply, this.now());
         if (principal) this.cache.set(hash, principal);
         else if (reply !== null && reply !== undefined)
-          this.logger.warn('token.verify-credential answered something that is not a session; refused');
+          this.logger.warn('token.verify-credential answered something that is not a credential; refused');
         return principal;
       })
       .finally(() => this.inFlight.delete(hash));

@@ -40,7 +40,8 @@ export class CredentialCache {
 
   set(hash: string, principal: Principal): void {
     if (this.options.ttlMs <= 0) return;
-    const expires = Date.parse(principal.expiresAt);
+    // A token without an expiry is cached for the TTL alone.
+    const expires = principal.expiresAt === null ? Infinity : Date.parse(principal.expiresAt);
     const until = Math.min(this.now() + this.options.ttlMs, Number.isNaN(expires) ? 0 : expires);
     if (until <= this.now()) return;
     this.entries.delete(hash);
@@ -58,7 +59,15 @@ export class CredentialCache {
   /** Drops every cached credential of a session (a linear scan: rare, and bounded by `maxEntries`). */
   evictSession(sessionId: string): void {
     for (const [hash, entry] of this.entries)
-      if (entry.principal.sessionId === sessionId) this.entries.delete(hash);
+      if (entry.principal.kind === 'session' && entry.principal.sessionId === sessionId)
+        this.entries.delete(hash);
+  }
+
+  /** Drops the cached credential of a revoked API token (same linear scan). */
+  evictToken(tokenId: string): void {
+    for (const [hash, entry] of this.entries)
+      if (entry.principal.kind === 'user-token' && entry.principal.tokenId === tokenId)
+        this.entries.delete(hash);
   }
 
   clear(): void {

@@ -10,6 +10,8 @@ import {
   type StartSessionRequest,
   type StartSessionResult,
   TOKEN,
+  USER_TOKEN,
+  type UserTokenMessages,
   type VerifyCredentialRequest,
   type VerifyResult,
 } from '@idp/contracts';
@@ -24,7 +26,7 @@ export interface TokenMessages {
 }
 
 /** Every request-reply pattern the gateway sends, with its request and reply types. */
-export type ServiceMessages = IdentityMessages & TokenMessages;
+export type ServiceMessages = IdentityMessages & TokenMessages & UserTokenMessages;
 export type ServicePattern = keyof ServiceMessages;
 
 /** What a caller passes: the request without `meta`, which `ServiceClient` attaches. */
@@ -35,4 +37,5 @@ export type ReplyOf<P extends ServicePattern> = ServiceMessages[P]['reply'];
 export const SERVICE_PATTERNS: readonly ServicePattern[] = [
   ...Object.values(IDENTITY),
   ...Object.values(TOKEN),
+  ...Object.values(USER_TOKEN),
 ];

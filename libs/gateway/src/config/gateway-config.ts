@@ -14,8 +14,18 @@ export interface GatewayConfig {
   appName: string;
   /** `TFP-API-Version`: the JSON:API surface implemented (Terraform CLI's `cloud` block requires >= 2.5). */
   apiVersion: string;
-  /** `X-RateLimit-Limit` (`API_RATE_LIMIT`, requests per second, default 30 as on TFC/TFE). */
+  /**
+   * `X-RateLimit-Limit` (`API_RATE_LIMIT`, requests per second, default 30 as on TFC/TFE): also the limiter's rate
+   * and burst per user (per client IP for unauthenticated requests).
+   */
   rateLimit: number;
+  /** Whether `/api/v2` requests are rate limited (`API_RATE_LIMITING_ENABLED`, default true, as TFE's setting). */
+  rateLimitingEnabled: boolean;
+  /**
+   * Most rate-limit buckets (users and client addresses) held at once (`API_RATE_LIMIT_MAX_KEYS`, default 100000);
+   * beyond it the least recently seen is dropped (it starts again with a full bucket).
+   */
+  rateLimitMaxKeys: number;
   /** `X-TFE-Version` (`TFE_VERSION`, e.g. `v202507-1`); sent only when set. */
   tfeVersion?: string;
   /** `X-TFE-Current-Version` (`TFE_NUMERIC_VERSION`, e.g. `1.1.0`); sent only when set. */
@@ -49,6 +59,8 @@ export const DEFAULT_GATEWAY_CONFIG: GatewayConfig = {
   appName: 'Terraform Enterprise',
   apiVersion: '2.5',
   rateLimit: 30,
+  rateLimitingEnabled: true,
+  rateLimitMaxKeys: 100_000,
   cookieSecure: false,
   authCacheTtlMs: 5_000,
   authCacheMaxEntries: 10_000,
@@ -101,6 +113,16 @@ export const loadGatewayConfig = (env: NodeJS.ProcessEnv = process.env): Gateway
   const publicUrl = env.PUBLIC_URL?.trim();
   if (publicUrl) config.publicUrl = parsePublicUrl(publicUrl);
 
+  config.rateLimitingEnabled = parseBoolean(
+    'API_RATE_LIMITING_ENABLED',
+    env.API_RATE_LIMITING_ENABLED,
+    DEFAULT_GATEWAY_CONFIG.rateLimitingEnabled,
+  );
+  config.rateLimitMaxKeys = parseInteger('API_RATE_LIMIT_MAX_KEYS', env.API_RATE_LIMIT_MAX_KEYS, {
+    fallback: DEFAULT_GATEWAY_CONFIG.rateLimitMaxKeys,
+    min: 1,
+    max: 10_000_000,
+  });
   config.cookieSecure = parseBoolean('COOKIE_SECURE', env.COOKIE_SECURE, DEFAULT_GATEWAY_CONFIG.cookieSecure);
   config.authCacheTtlMs = parseInteger('AUTH_CACHE_TTL_MS', env.AUTH_CACHE_TTL_MS, {
     fallback: DEFAULT_GATEWAY_CONFIG.authCacheTtlMs,

@@ -38,14 +38,23 @@ export const PUBLIC_ROUTE = 'gateway:public-route';
 export const PublicRoute = (): MethodDecorator & ClassDecorator => SetMetadata(PUBLIC_ROUTE, true);
 
 /** The caller a request was authenticated as (set by the authentication guard). */
-export interface Principal {
-  /** What the credential was: a browser session today (cookie or bearer); API tokens join later. */
-  kind: 'session';
-  userId: string;
-  sessionId: string;
-  /** When the credential stops working (the token service's answer; refreshed on activity). */
-  expiresAt: string;
-}
+export type Principal =
+  | {
+      /** A browser session (cookie or bearer). */
+      kind: 'session';
+      userId: string;
+      sessionId: string;
+      /** When the credential stops working (the token service's answer; refreshed on activity). */
+      expiresAt: string;
+    }
+  | {
+      /** A user API token (TFC-API §4): acts as its user. */
+      kind: 'user-token';
+      userId: string;
+      tokenId: string;
+      /** Its `expired-at`, or null for a token that does not expire. */
+      expiresAt: string | null;
+    };
 
 /**
  * What the gateway knows about one HTTP request, kept on the request itself: the correlation id (from a valid

@@ -8,7 +8,7 @@ import type { CredentialCache } from '../auth/credential-cache';
 import { clearSessionCookie, setSessionCookie } from '../auth/session-cookie';
 import { ServiceClient } from '../bus/service-client';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
-import { JsonApiException } from '../errors/json-api-error';
+import { JsonApiException, notFound } from '../errors/json-api-error';
 import { JsonApiController } from '../http/json-api-controller';
 import { CurrentPrincipal, type Principal, PublicRoute, requestContextOf } from '../http/request-context';
 import { listDocument, singleDocument } from '../jsonapi/document';
@@ -76,6 +76,8 @@ export class SessionController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<void> {
+    // Only a browser session can log out; an API token is revoked through its own route.
+    if (principal.kind !== 'session') throw notFound();
     await this.services.request(TOKEN.endSession, {
       userId: principal.userId,
       sessionId: principal.sessionId,
@@ -105,7 +107,7 @@ export class AccountSessionsController {
   async list(@CurrentPrincipal() principal: Principal) {
     const { sessions } = await this.services.request(TOKEN.listSessions, {
       userId: principal.userId,
-      currentSessionId: principal.sessionId,
+      currentSessionId: principal.kind === 'session' ? principal.sessionId : undefined,
     });
     return listDocument(sessions.map(sessionResource));
   }
@@ -120,7 +122,7 @@ export class AccountSessionsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<void> {
     const sessionId = pathId(id);
-    const current = sessionId === principal.sessionId;
+    const current = principal.kind === 'session' && sessionId === principal.sessionId;
     await this.services.request(TOKEN.endSession, {
       userId: principal.userId,
       sessionId,

@@ -59,7 +59,8 @@ export const createGatewayTestApp = async (
     providers: options.providers ?? [],
   })
     .overrideProvider(GATEWAY_CONFIG)
-    .useValue({ ...DEFAULT_GATEWAY_CONFIG, ...options.config });
+    // Rate limiting is off in tests that are not about it (they fire bursts from one address).
+    .useValue({ ...DEFAULT_GATEWAY_CONFIG, rateLimitingEnabled: false, ...options.config });
   for (const { provide, useValue } of options.overrides ?? [])
     builder = builder.overrideProvider(provide).useValue(useValue);
   const moduleRef = await builder.compile();

@@ -4,8 +4,8 @@ import { newLinkToken, sha256Hex } from '@idp/eventing';
 /**
  * One format rule and one verification path for every credential the service issues: the secret is random, sent
  * once, and only its SHA-256 is stored; verification hashes what it is given and looks the hash up. Session
- * secrets are 256-bit base64url (43 characters). API tokens, when they arrive, keep the TFC form
- * `<14 alnum>.atlasv1.<url-safe>` and join `verifyCredential` by that shape.
+ * secrets are 256-bit base64url (43 characters). User API tokens keep the TFC form
+ * `<14 alnum>.atlasv1.<67 url-safe>` and are told apart from session secrets by that shape.
  */
 export const newSessionSecret = (): string => newLinkToken();
 
@@ -29,3 +29,40 @@ export const sessionIdFor = (userId: string, requestId: string): string =>
 
 const idFrom = (bytes: Uint8Array): string =>
   `sess-${Array.from(bytes, (b) => ALPHABET[b % ALPHABET.length]).join('')}`;
+
+const BASE58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
+
+/** `n` characters of `alphabet` from a CSPRNG, by rejection sampling (no modulo bias). */
+const randomChars = (alphabet: string, n: number): string => {
+  const limit = 256 - (256 % alphabet.length);
+  let out = '';
+  while (out.length < n)
+    for (const byte of randomBytes(n * 2)) {
+      if (byte >= limit) continue;
+      out += alphabet[byte % alphabet.length];
+      if (out.length === n) break;
+    }
+  return out;
+};
+
+/** `at-` and 16 base58 characters (TFC-API §1.7). Not a secret; only unique. */
+export const newUserTokenId = (): string => `at-${randomChars(BASE58, 16)}`;
+
+/** The user token id of a create request with an idempotency key (same key, same stream). */
+export const userTokenIdFor = (userId: string, requestId: string): string => {
+  const digest = createHash('sha256').update(`user-token\n${userId}\n${requestId}`, 'utf8').digest();
+  return `at-${Array.from(digest.subarray(0, 16), (b) => BASE58[b % BASE58.length]).join('')}`;
+};
+
+/** TFC's user token shape: 14 alphanumerics, `.atlasv1.`, 67 url-safe characters. */
+export const USER_TOKEN_SECRET = /^[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_-]{67}$/;
+
+/**
+ * A new user token secret: 14 alphanumerics (≈83 bits) + `.atlasv1.` + 67 base64url characters (402 bits), all
+ * from the CSPRNG — far above 256 bits. Returned once; only `credentialHash` of it is stored.
+ */
+export const newUserTokenSecret = (): string =>
+  `${randomChars(ALPHABET, 14)}.atlasv1.${randomBytes(51).toString('base64url').slice(0, 67)}`;
+
+export const isUserTokenSecret = (secret: unknown): secret is string =>
+  typeof secret === 'string' && USER_TOKEN_SECRET.test(secret);

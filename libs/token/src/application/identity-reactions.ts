@@ -1,6 +1,7 @@
 import type { IdentityIntegrationEvent } from '@idp/contracts';
 import type { EventMetadata, ProcessedEvents, RecordedEvent } from '@idp/eventing';
 import type { EndAllOptions, SessionService } from './session.service';
+import type { UserTokenService } from './user-token.service';
 
 /** What an identity event means for a user's sessions, or undefined when it means nothing. */
 export const sessionsToEnd = (
@@ -26,19 +27,44 @@ export const sessionsToEnd = (
 };
 
 /**
- * The token service's reaction to `identity.events`: end the sessions an event invalidates, once per event
- * (`ProcessedEvents` by event id), so a redelivery — even after the user logged in again — changes nothing.
+ * What an identity event means for a user's API tokens: suspension makes them unverifiable until unsuspension (TFC
+ * keeps them), deletion revokes them. Password changes do not touch API tokens (TFC does not either).
+ */
+export const userTokenChange = (
+  event: Pick<RecordedEvent, 'type' | 'data'>,
+): { userId: string; change: 'suspend' | 'unsuspend' | 'revoke' } | undefined => {
+  const e = event as unknown as IdentityIntegrationEvent;
+  switch (e.type) {
+    case 'AccountSuspended':
+      return { userId: e.data.userId, change: 'suspend' };
+    case 'AccountUnsuspended':
+      return { userId: e.data.userId, change: 'unsuspend' };
+    case 'AccountDeleted':
+      return { userId: e.data.userId, change: 'revoke' };
+    default:
+      return undefined;
+  }
+};
+
+/**
+ * The token service's reaction to `identity.events`: end the sessions an event invalidates and suspend, resume or
+ * revoke the user's API tokens, once per event (`ProcessedEvents` by event id), so a redelivery — even after the
+ * user logged in again — changes nothing. Both reactions are idempotent, so a retry after a partial failure is safe.
  */
 export class IdentityReactions {
   constructor(
     private readonly sessions: Pick<SessionService, 'endAll'>,
     private readonly processed: Pick<ProcessedEvents, 'once'>,
+    private readonly userTokens?: Pick<UserTokenService, 'setSuspended' | 'revokeAll'>,
   ) {}
 
   /** Resolves true when the event was acted on now, false when irrelevant or already processed. */
   async handle(event: RecordedEvent): Promise<boolean> {
     const target = sessionsToEnd(event);
-    if (!target || typeof target.userId !== 'string') return false;
+    const tokens = this.userTokens ? userTokenChange(event) : undefined;
+    if (!target && !tokens) return false;
+    if (target && typeof target.userId !== 'string') return false;
+    if (tokens && typeof tokens.userId !== 'string') return false;
     const metadata: EventMetadata = {
       actor: { kind: 'system', id: 'token' },
       causationId: event.id,
@@ -47,7 +73,11 @@ export class IdentityReactions {
         : {}),
     };
     return this.processed.once(event, async () => {
-      await this.sessions.endAll(target.userId, { ...target.options, metadata });
+      if (target) await this.sessions.endAll(target.userId, { ...target.options, metadata });
+      if (tokens && this.userTokens) {
+        if (tokens.change === 'revoke') await this.userTokens.revokeAll(tokens.userId, metadata);
+        else await this.userTokens.setSuspended(tokens.userId, tokens.change === 'suspend', metadata);
+      }
     });
   }
 }

@@ -16,9 +16,12 @@ import {
   type VerifyResult,
 } from '@idp/contracts';
 import { DomainError, fromEventMessage, InvalidEventMessage, type RecordedEvent } from '@idp/eventing';
+import { isUserTokenSecret } from './credentials';
 import type { IdentityReactions } from './identity-reactions';
 import { parseRequest } from './request-errors';
 import type { SessionService } from './session.service';
+import type { UserTokenService } from './user-token.service';
+import { USER_TOKEN_SERVICE } from './user-tokens.handlers';
 
 export const SESSION_SERVICE = Symbol('SESSION_SERVICE');
 export const IDENTITY_REACTIONS = Symbol('IDENTITY_REACTIONS');
@@ -41,6 +44,7 @@ export class SessionHandlers {
   constructor(
     @Inject(SESSION_SERVICE) private readonly sessions: SessionService,
     @Inject(IDENTITY_REACTIONS) private readonly reactions: IdentityReactions,
+    @Inject(USER_TOKEN_SERVICE) private readonly userTokens: UserTokenService,
   ) {}
 
   @MessagePattern(TOKEN.startSession)
@@ -48,9 +52,13 @@ export class SessionHandlers {
     return answer(() => this.sessions.start(parseRequest(startSessionRequest, body)));
   }
 
+  /** One path for every credential: a user API token is told apart by its TFC shape, anything else is a session. */
   @MessagePattern(TOKEN.verifyCredential)
   verify(@Payload() body: unknown): Promise<VerifyResult> {
-    return answer(() => this.sessions.verify(parseRequest(verifyCredentialRequest, body).token));
+    return answer(() => {
+      const { token } = parseRequest(verifyCredentialRequest, body);
+      return isUserTokenSecret(token) ? this.userTokens.verify(token) : this.sessions.verify(token);
+    });
   }
 
   @MessagePattern(TOKEN.endSession)

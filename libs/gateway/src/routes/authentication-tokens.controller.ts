@@ -1,0 +1,158 @@
+import { CREDENTIAL_CACHE } from '../auth/auth.tokens';
+import type { CredentialCache } from '../auth/credential-cache';
+import {
+  type CreateUserTokenResult,
+  type ListUserTokensResult,
+  USER_TOKEN,
+  type UserTokenMessages,
+  type UserTokenView,
+} from '@idp/contracts';
+import { Delete, Get, HttpCode, HttpStatus, Inject, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { ServiceClient } from '../bus/service-client';
+import { notFound } from '../errors/json-api-error';
+import { JsonApiController } from '../http/json-api-controller';
+import { CurrentPrincipal, CurrentUrl, type Principal } from '../http/request-context';
+import { listDocument, singleDocument } from '../jsonapi/document';
+import { paginate, parsePage, slicePage } from '../jsonapi/pagination';
+import type { QueryParams } from '../jsonapi/query-params';
+import type { RequestUrl } from '../jsonapi/request-url';
+import { type JsonApiInput, JsonApiBody, jsonApiBody } from '../validation/json-api-body';
+import { ApiJsonApiBody } from '../validation/openapi';
+import { pathId } from './account-input';
+import { authenticationTokenResource } from './authentication-token-resource';
+
+/** Bounded as the token service bounds it (`USER_TOKEN_DESCRIPTION_MAX`). */
+const DESCRIPTION_MAX = 256;
+/** ISO 8601 with an offset or `Z` (go-tfe sends `2026-01-01T00:00:00Z`); whether it lies ahead is the service's. */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * `POST /users/:id/authentication-tokens`. go-tfe sends `"type": ""` (TFC-API §4, §13.3) and may omit `attributes`
+ * altogether; `description` is optional despite the docs; `expired-at` null or absent = never expires.
+ */
+export const createAuthenticationTokenBody = jsonApiBody({
+  type: 'authentication-tokens',
+  allowEmptyType: true,
+  attributes: z.object({
+    description: z.string().max(DESCRIPTION_MAX).nullable().optional(),
+    expiredAt: z
+      .string()
+      .regex(ISO_INSTANT, 'must be an ISO 8601 timestamp')
+      .refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO 8601 timestamp')
+      .nullable()
+      .optional(),
+  }),
+});
+
+/**
+ * The user-token patterns through `ServiceClient`. Until `UserTokenMessages` is part of the gateway's
+ * `ServiceMessages` the client's signature does not know them; this keeps the calls typed by the contract either way.
+ */
+type UserTokenRequest = <P extends keyof UserTokenMessages>(
+  pattern: P,
+  payload: Omit<UserTokenMessages[P]['request'], 'meta'>,
+) => Promise<UserTokenMessages[P]['reply']>;
+
+/**
+ * User API tokens (TFC-API §4): a user creates, lists, reads and revokes their own. Anyone else's user id or token
+ * is a 404 (no existence oracle, §1.4); the secret is in the create response only (`token`, `null` everywhere else).
+ */
+@ApiTags('authentication-tokens')
+@ApiBearerAuth()
+@ApiCookieAuth()
+@JsonApiController()
+export class AuthenticationTokensController {
+  private readonly request: UserTokenRequest;
+
+  constructor(
+    services: ServiceClient,
+    @Inject(CREDENTIAL_CACHE) private readonly cache: CredentialCache,
+  ) {
+    this.request = ((pattern: string, payload: object) =>
+      (services.request as (p: string, b: object) => Promise<unknown>).call(
+        services,
+        pattern,
+        payload,
+      )) as UserTokenRequest;
+  }
+
+  @Post('users/:user_id/authentication-tokens')
+  @HttpCode(HttpStatus.CREATED)
+  @ApiOperation({
+    summary: 'Create a user token',
+    description:
+      '201 with the secret in `token` (shown once). Only for the caller; another user id is a 404.',
+  })
+  @ApiJsonApiBody(createAuthenticationTokenBody)
+  async create(
+    @CurrentPrincipal() principal: Principal,
+    @Param('user_id') userId: string,
+    @JsonApiBody(createAuthenticationTokenBody) body: JsonApiInput<typeof createAuthenticationTokenBody>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    this.ownUser(principal, userId);
+    const { description, expiredAt } = body.attributes;
+    const created: CreateUserTokenResult = await this.request(USER_TOKEN.createUserToken, {
+      userId: principal.userId,
+      ...(description !== undefined ? { description } : {}),
+      ...(expiredAt !== undefined ? { expiredAt } : {}),
+      requestId: randomUUID(),
+    });
+    reply.header('Cache-Control', 'no-store');
+    return singleDocument(authenticationTokenResource(created.token, created.secret));
+  }
+
+  @Get('users/:user_id/authentication-tokens')
+  @ApiOperation({
+    summary: "List a user's tokens",
+    description:
+      'Unpaginated (no `meta.pagination`) unless `page[number]` or `page[size]` is sent. Never a secret.',
+  })
+  async list(
+    @CurrentPrincipal() principal: Principal,
+    @Param('user_id') userId: string,
+    @Query() query: QueryParams,
+    @CurrentUrl() url: RequestUrl,
+  ) {
+    const page = parsePage(query);
+    this.ownUser(principal, userId);
+    const { tokens }: ListUserTokensResult = await this.request(USER_TOKEN.listUserTokens, {
+      userId: principal.userId,
+    });
+    const resources = tokens.map((t) => authenticationTokenResource(t));
+    if (!page.explicit) return listDocument(resources);
+    return listDocument(slicePage(resources, page), { pagination: paginate(page, resources.length, url) });
+  }
+
+  @Get('authentication-tokens/:id')
+  @ApiOperation({ summary: 'Show a user token', description: '`token` is null. 404 for a token not mine.' })
+  async show(@CurrentPrincipal() principal: Principal, @Param('id') id: string) {
+    const token: UserTokenView = await this.request(USER_TOKEN.getUserToken, {
+      userId: principal.userId,
+      tokenId: pathId(id),
+    });
+    return singleDocument(authenticationTokenResource(token));
+  }
+
+  @Delete('authentication-tokens/:id')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({
+    summary: 'Revoke a user token',
+    description: '204; 404 for a token not mine (or revoked).',
+  })
+  async destroy(@CurrentPrincipal() principal: Principal, @Param('id') id: string): Promise<void> {
+    const tokenId = pathId(id);
+    await this.request(USER_TOKEN.revokeUserToken, { userId: principal.userId, tokenId });
+    // This gateway stops honouring it at once; others within their cache TTL (event-driven eviction comes later).
+    this.cache.evictToken(tokenId);
+  }
+
+  /** Tokens are managed by their owner only: another (or an impossible) user id is simply not found. */
+  private ownUser(principal: Principal, userId: string): void {
+    if (pathId(userId) !== principal.userId) throw notFound();
+  }
+}
