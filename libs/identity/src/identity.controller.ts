@@ -11,11 +11,10 @@ import {
   registerAccountRequest,
   requestPasswordResetRequest,
   retrieveIactRequest,
-  rpcError,
   updateAccountRequest,
   userRequest,
 } from '@idp/contracts';
-import { DomainError } from '@idp/eventing';
+import { answerAsRpc } from '@idp/eventing';
 import { getAccount, getUser } from './application/account/get-account';
 import { authenticate } from './application/authenticate/authenticate';
 import { changePassword } from './application/change-password/change-password';
@@ -54,12 +53,7 @@ const handle = async <S extends z.ZodType, R>(
 ): Promise<R> => {
   const parsed = schema.safeParse(payload);
   if (!parsed.success) throw requestInvalid(parsed.error);
-  try {
-    return await useCase(parsed.data);
-  } catch (err) {
-    if (err instanceof DomainError) throw new RpcException(rpcError(err));
-    throw err;
-  }
+  return answerAsRpc(() => useCase(parsed.data));
 };
 
 /** The identity service's request-reply patterns (`IDENTITY`), one handler per use case. */

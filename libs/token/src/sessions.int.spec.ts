@@ -1,9 +1,6 @@
+import { useTokenTestHost } from './testing/token-test-host';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { firstValueFrom, lastValueFrom, timeout } from 'rxjs';
+import { lastValueFrom } from 'rxjs';
 import {
   eventsTopic,
   type IdentityIntegrationEvent,
@@ -12,26 +9,13 @@ import {
   TOKEN,
   type VerifyResult,
 } from '@idp/contracts';
-import {
-  BUS_CLIENT,
-  type BusClient,
-  EVENT_STORE,
-  type EventStore,
-  jsonBusRecord,
-  loadInfraConfig,
-  type RecordedEvent,
-  sha256Hex,
-  startHost,
-  toEventMessage,
-  uuidv7,
-} from '@idp/eventing';
+import { jsonBusRecord, type RecordedEvent, sha256Hex, toEventMessage, uuidv7 } from '@idp/eventing';
 import { describeWithInfra, uniqueName, distributedTestEnv, type DistributedTestEnv } from '@idp/testing';
-import { TokenModule, tokenService } from './token.module';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const T0 = Date.parse('2026-11-26T10:00:00.000Z');
-// Generous: on Kafka a fresh consumer group first works through requests earlier runs left on the request topics.
+// Generous: a distributed host joins consumer groups and creates topics before it answers.
 const SLOW = 120_000;
 
 /** The token service through the real host and bus: requests over the bus, identity events on its topic. */
@@ -46,30 +30,7 @@ const describeSessions = (
     const run = uniqueName('run');
     const U = (name: string) => `${name}-${run}`;
     const issued: string[] = [];
-    let app: NestFastifyApplication;
-    let bus: BusClient;
-    let store: EventStore;
-    let dataDir: string;
-
-    beforeAll(async () => {
-      dataDir = mkdtempSync(join(tmpdir(), 'token-'));
-      app = await startHost({
-        process: 't',
-        services: [{ ...tokenService, module: (infra) => TokenModule.register(infra, { clock }) }],
-        consumerGroup: uniqueName('t'),
-        config: loadInfraConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, ...(await env()) }),
-      });
-      bus = app.get<BusClient>(BUS_CLIENT);
-      store = app.get<EventStore>(EVENT_STORE, { strict: false });
-    }, 90_000);
-    afterAll(async () => {
-      await app?.close();
-      rmSync(dataDir, { recursive: true, force: true });
-      await cleanup();
-    });
-
-    const send = <T>(pattern: string, body: Record<string, unknown>): Promise<T> =>
-      firstValueFrom(bus.send<T>(pattern, { meta: {}, ...body }).pipe(timeout(20_000)));
+    const { host, send } = useTokenTestHost(env, cleanup, clock);
     const start = async (userId: string, extra: Record<string, unknown> = {}) => {
       // A fresh idempotency key per login, as the gateway does: a request redelivered by Kafka starts nothing twice.
       const result = await send<StartSessionResult>(TOKEN.startSession, {
@@ -90,7 +51,7 @@ const describeSessions = (
         },
         (err: unknown) => err,
       );
-    const eventsOf = async (sessionId: string) => store.readStream(`session-${sessionId}`);
+    const eventsOf = async (sessionId: string) => host.store.readStream(`session-${sessionId}`);
     const eventually = async (check: () => Promise<void>, ms = 20_000) => {
       const deadline = Date.now() + ms;
       for (;;) {
@@ -259,9 +220,12 @@ const describeSessions = (
       });
       const emit = async (event: RecordedEvent) => {
         const m = toEventMessage(event);
-        await lastValueFrom(bus.emit(eventsTopic('identity'), jsonBusRecord(m.key, m.value, m.headers)), {
-          defaultValue: undefined,
-        });
+        await lastValueFrom(
+          host.bus.emit(eventsTopic('identity'), jsonBusRecord(m.key, m.value, m.headers)),
+          {
+            defaultValue: undefined,
+          },
+        );
       };
       const who = (user: string) => ({
         userId: user,
@@ -294,11 +258,11 @@ const describeSessions = (
         // Redelivery changes nothing, even for a login made after the reset.
         clock.t = T0 + 2 * MINUTE;
         const later = await start(U('user-reset'));
-        const head = await store.headPosition();
+        const head = await host.store.headPosition();
         await emit(reset);
         await emit(reset);
         await new Promise((r) => setTimeout(r, 300));
-        expect(await store.headPosition()).toBe(head);
+        expect(await host.store.headPosition()).toBe(head);
         expect(await verify(later.token)).not.toBeNull();
       });
 
@@ -322,7 +286,7 @@ const describeSessions = (
     });
 
     it('never stores a secret: events hold only its SHA-256', async () => {
-      const all = await store.readAll(0n, 10_000);
+      const all = await host.store.readAll(0n, 10_000);
       const json = JSON.stringify(all, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
       expect(issued.length).toBeGreaterThan(10);
       for (const token of issued) {

@@ -1,8 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { firstValueFrom, lastValueFrom, timeout } from 'rxjs';
+import { useTokenTestHost } from './testing/token-test-host';
+import { lastValueFrom } from 'rxjs';
 import {
   type CreateUserTokenResult,
   eventsTopic,
@@ -13,21 +10,8 @@ import {
   type UserTokenView,
   type VerifyResult,
 } from '@idp/contracts';
-import {
-  BUS_CLIENT,
-  type BusClient,
-  EVENT_STORE,
-  type EventStore,
-  jsonBusRecord,
-  loadInfraConfig,
-  type RecordedEvent,
-  sha256Hex,
-  startHost,
-  toEventMessage,
-  uuidv7,
-} from '@idp/eventing';
+import { jsonBusRecord, type RecordedEvent, sha256Hex, toEventMessage, uuidv7 } from '@idp/eventing';
 import { describeWithInfra, distributedTestEnv, type DistributedTestEnv, uniqueName } from '@idp/testing';
-import { TokenModule, tokenService } from './token.module';
 
 const MINUTE = 60_000;
 const T0 = Date.parse('2026-11-26T10:00:00.000Z');
@@ -43,30 +27,7 @@ const describeUserTokens = (
     const run = uniqueName('run');
     const U = (name: string) => `${name}-${run}`;
     const issued: string[] = [];
-    let app: NestFastifyApplication;
-    let bus: BusClient;
-    let store: EventStore;
-    let dataDir: string;
-
-    beforeAll(async () => {
-      dataDir = mkdtempSync(join(tmpdir(), 'token-ut-'));
-      app = await startHost({
-        process: 't',
-        services: [{ ...tokenService, module: (infra) => TokenModule.register(infra, { clock }) }],
-        consumerGroup: uniqueName('t'),
-        config: loadInfraConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, ...(await env()) }),
-      });
-      bus = app.get<BusClient>(BUS_CLIENT);
-      store = app.get<EventStore>(EVENT_STORE, { strict: false });
-    }, 90_000);
-    afterAll(async () => {
-      await app?.close();
-      rmSync(dataDir, { recursive: true, force: true });
-      await cleanup();
-    });
-
-    const send = <T>(pattern: string, body: Record<string, unknown>): Promise<T> =>
-      firstValueFrom(bus.send<T>(pattern, { meta: {}, ...body }).pipe(timeout(20_000)));
+    const { host, send } = useTokenTestHost(env, cleanup, clock);
     const create = async (userId: string, extra: Record<string, unknown> = {}) => {
       const result = await send<CreateUserTokenResult>(USER_TOKEN.createUserToken, { userId, ...extra });
       issued.push(result.secret);
@@ -142,7 +103,7 @@ const describeUserTokens = (
         await failure(send(USER_TOKEN.revokeUserToken, { userId: U('user-1'), tokenId: token.id })),
       ).toMatchObject({ code: 'TOKEN.NOT_FOUND' });
 
-      const stored = await store.readStream(`user-token-${token.id}`);
+      const stored = await host.store.readStream(`user-token-${token.id}`);
       expect(stored.map((e) => e.type)).toEqual(['UserTokenCreated', 'UserTokenRevoked']);
       expect(stored[0]!.data).toMatchObject({ tokenHash: sha256Hex(secret), createdBy: U('user-1') });
       expect(stored[0]!.metadata).toMatchObject({ correlationId: 'c-1' });
@@ -214,9 +175,12 @@ const describeUserTokens = (
       });
       const emit = async (event: RecordedEvent) => {
         const m = toEventMessage(event);
-        await lastValueFrom(bus.emit(eventsTopic('identity'), jsonBusRecord(m.key, m.value, m.headers)), {
-          defaultValue: undefined,
-        });
+        await lastValueFrom(
+          host.bus.emit(eventsTopic('identity'), jsonBusRecord(m.key, m.value, m.headers)),
+          {
+            defaultValue: undefined,
+          },
+        );
       };
 
       it('suspension blocks verification; unsuspension restores it (unless expired)', async () => {
@@ -240,12 +204,12 @@ const describeUserTokens = (
         expect(await verify(short.secret)).toBeNull(); // expired meanwhile
 
         // A redelivered suspension changes nothing.
-        const head = await store.headPosition();
+        const head = await host.store.headPosition();
         await emit(suspended);
         await new Promise((r) => setTimeout(r, 300));
-        expect(await store.headPosition()).toBe(head);
+        expect(await host.store.headPosition()).toBe(head);
         expect(await verify(forever.secret)).not.toBeNull();
-        const owner = await store.readStream(`token-owner-${user}`);
+        const owner = await host.store.readStream(`token-owner-${user}`);
         expect(owner.map((e) => e.type)).toEqual(['UserTokensSuspended', 'UserTokensUnsuspended']);
         expect(owner[0]!.metadata).toMatchObject({ causationId: suspended.id, correlationId: 'c-identity' });
       });
@@ -260,14 +224,14 @@ const describeUserTokens = (
           expect(await verify(b.secret)).toBeNull();
         });
         expect(await list(user)).toEqual([]);
-        expect((await store.readStream(`user-token-${a.token.id}`)).at(-1)?.data).toMatchObject({
+        expect((await host.store.readStream(`user-token-${a.token.id}`)).at(-1)?.data).toMatchObject({
           reason: 'account-deleted',
         });
       });
     });
 
     it('never stores a secret: events hold only its SHA-256', async () => {
-      const all = await store.readAll(0n, 10_000);
+      const all = await host.store.readAll(0n, 10_000);
       const json = JSON.stringify(all, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
       expect(issued.length).toBeGreaterThan(8);
       for (const secret of issued) {

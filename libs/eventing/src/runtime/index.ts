@@ -6,3 +6,4 @@ export * from './ops.controller';
 export * from './readiness';
 export * from './service-infrastructure';
 export * from './service-resources';
+export * from './answer-as-rpc';

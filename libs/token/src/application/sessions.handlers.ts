@@ -1,5 +1,5 @@
 import { Controller, Inject, Logger } from '@nestjs/common';
-import { EventPattern, MessagePattern, Payload, RpcException } from '@nestjs/microservices';
+import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
 import {
   endAllSessionsRequest,
   type EndAllSessionsResult,
@@ -8,14 +8,13 @@ import {
   eventsTopic,
   listSessionsRequest,
   type ListSessionsResult,
-  rpcError,
   startSessionRequest,
   type StartSessionResult,
   TOKEN,
   verifyCredentialRequest,
   type VerifyResult,
 } from '@idp/contracts';
-import { DomainError, fromEventMessage, InvalidEventMessage, type RecordedEvent } from '@idp/eventing';
+import { answerAsRpc, fromEventMessage, InvalidEventMessage, type RecordedEvent } from '@idp/eventing';
 import { isUserTokenSecret } from './credentials';
 import type { IdentityReactions } from './identity-reactions';
 import { parseRequest } from './request-errors';
@@ -25,16 +24,6 @@ import { USER_TOKEN_SERVICE } from './user-tokens.handlers';
 
 export const SESSION_SERVICE = Symbol('SESSION_SERVICE');
 export const IDENTITY_REACTIONS = Symbol('IDENTITY_REACTIONS');
-
-/** Broken rules travel as `RpcException(rpcError(err))` (code, message, details); anything else is a 500. */
-const answer = async <T>(work: () => Promise<T>): Promise<T> => {
-  try {
-    return await work();
-  } catch (err) {
-    if (err instanceof DomainError) throw new RpcException(rpcError(err));
-    throw err;
-  }
-};
 
 /** The token service's entry points on the bus: requests from the gateway, and identity's events. */
 @Controller()
@@ -49,13 +38,13 @@ export class SessionHandlers {
 
   @MessagePattern(TOKEN.startSession)
   start(@Payload() body: unknown): Promise<StartSessionResult> {
-    return answer(() => this.sessions.start(parseRequest(startSessionRequest, body)));
+    return answerAsRpc(() => this.sessions.start(parseRequest(startSessionRequest, body)));
   }
 
   /** One path for every credential: a user API token is told apart by its TFC shape, anything else is a session. */
   @MessagePattern(TOKEN.verifyCredential)
   verify(@Payload() body: unknown): Promise<VerifyResult> {
-    return answer(() => {
+    return answerAsRpc(() => {
       const { token } = parseRequest(verifyCredentialRequest, body);
       return isUserTokenSecret(token) ? this.userTokens.verify(token) : this.sessions.verify(token);
     });
@@ -63,19 +52,21 @@ export class SessionHandlers {
 
   @MessagePattern(TOKEN.endSession)
   end(@Payload() body: unknown): Promise<EndSessionResult> {
-    return answer(async () => ({ ended: await this.sessions.end(parseRequest(endSessionRequest, body)) }));
+    return answerAsRpc(async () => ({
+      ended: await this.sessions.end(parseRequest(endSessionRequest, body)),
+    }));
   }
 
   @MessagePattern(TOKEN.listSessions)
   list(@Payload() body: unknown): Promise<ListSessionsResult> {
-    return answer(async () => ({
+    return answerAsRpc(async () => ({
       sessions: await this.sessions.list(parseRequest(listSessionsRequest, body)),
     }));
   }
 
   @MessagePattern(TOKEN.endAllSessions)
   endAll(@Payload() body: unknown): Promise<EndAllSessionsResult> {
-    return answer(async () => ({
+    return answerAsRpc(async () => ({
       ended: await this.sessions.endAllRequested(parseRequest(endAllSessionsRequest, body)),
     }));
   }

@@ -1,30 +1,20 @@
 import { Controller, Inject } from '@nestjs/common';
-import { MessagePattern, Payload, RpcException } from '@nestjs/microservices';
+import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
   createUserTokenRequest,
   type CreateUserTokenResult,
   listUserTokensRequest,
   type ListUserTokensResult,
   type RevokeUserTokenResult,
-  rpcError,
   USER_TOKEN,
   userTokenRequest,
   type UserTokenView,
 } from '@idp/contracts';
-import { DomainError } from '@idp/eventing';
+import { answerAsRpc } from '@idp/eventing';
 import { parseRequest } from './request-errors';
 import type { UserTokenService } from './user-token.service';
 
 export const USER_TOKEN_SERVICE = Symbol('USER_TOKEN_SERVICE');
-
-const answer = async <T>(work: () => Promise<T>): Promise<T> => {
-  try {
-    return await work();
-  } catch (err) {
-    if (err instanceof DomainError) throw new RpcException(rpcError(err));
-    throw err;
-  }
-};
 
 /**
  * User API tokens on the bus (requests from the gateway). Verification of their secrets goes through
@@ -36,19 +26,19 @@ export class UserTokenHandlers {
 
   @MessagePattern(USER_TOKEN.createUserToken)
   create(@Payload() body: unknown): Promise<CreateUserTokenResult> {
-    return answer(() => this.tokens.create(parseRequest(createUserTokenRequest, body)));
+    return answerAsRpc(() => this.tokens.create(parseRequest(createUserTokenRequest, body)));
   }
 
   @MessagePattern(USER_TOKEN.listUserTokens)
   list(@Payload() body: unknown): Promise<ListUserTokensResult> {
-    return answer(async () => ({
+    return answerAsRpc(async () => ({
       tokens: await this.tokens.list(parseRequest(listUserTokensRequest, body).userId),
     }));
   }
 
   @MessagePattern(USER_TOKEN.getUserToken)
   get(@Payload() body: unknown): Promise<UserTokenView> {
-    return answer(async () => {
+    return answerAsRpc(async () => {
       const { userId, tokenId } = parseRequest(userTokenRequest, body);
       return this.tokens.get(userId, tokenId);
     });
@@ -56,7 +46,7 @@ export class UserTokenHandlers {
 
   @MessagePattern(USER_TOKEN.revokeUserToken)
   revoke(@Payload() body: unknown): Promise<RevokeUserTokenResult> {
-    return answer(async () => {
+    return answerAsRpc(async () => {
       await this.tokens.revoke(parseRequest(userTokenRequest, body));
       return { revoked: true as const };
     });
