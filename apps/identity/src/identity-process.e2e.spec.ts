@@ -14,6 +14,7 @@ import {
   startApp,
   uniqueName,
   waitReady,
+  waitFor,
 } from '@idp/testing';
 
 // Distributed mode, as operators run it: the identity service as its own process on real PostgreSQL, Kafka and
@@ -57,12 +58,6 @@ describeWithInfra(['postgres', 'kafka', 'mongo'], 'identity service process (dis
     await deployment?.cleanup();
   });
 
-  const until = async (what: () => boolean, timeoutMs = 20_000) => {
-    const deadline = Date.now() + timeoutMs;
-    while (!what() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    return what();
-  };
-
   it('relays its store to identity.events, and after a crash (SIGKILL) loses nothing', async () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
@@ -87,14 +82,14 @@ describeWithInfra(['postgres', 'kafka', 'mongo'], 'identity service process (dis
     await append(20);
     let p = startApp('identity', { ...env, PORT: String(port) });
     await waitReady(url, p, 60_000);
-    expect(await until(() => ids.every((id) => received.has(id)))).toBe(true);
+    await waitFor(() => ids.every((id) => received.has(id)), 20_000, 100, 'every event relayed');
 
     await p.crash();
     await append(30); // written while the service is down
     p = startApp('identity', { ...env, PORT: String(port) });
     try {
       await waitReady(url, p, 60_000);
-      expect(await until(() => ids.every((id) => received.has(id)))).toBe(true);
+      await waitFor(() => ids.every((id) => received.has(id)), 20_000, 100, 'every event relayed');
       expect(received.size).toBe(50);
       expect(leaked).toEqual([]); // relayed as integration events: never a password hash
       const metrics = await (await fetch(`${url}/metrics`)).text();

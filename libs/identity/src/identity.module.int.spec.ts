@@ -29,7 +29,7 @@ import {
   type SecretBox,
   startHost,
 } from '@idp/eventing';
-import { uniqueName } from '@idp/testing';
+import { uniqueName, waitFor } from '@idp/testing';
 import { accountsModel } from './application/accounts-projection/accounts.projection';
 import { accountDecider } from './domain/account/account.decider';
 import { ACCOUNTS_PROJECTION, IDENTITY_EVENT_STORE, identityServiceWith } from './identity.module';
@@ -112,14 +112,6 @@ describe('identity service through the bus (embedded configuration)', () => {
     secrets.add(token.split('.')[1]!);
     return token;
   };
-  const eventually = async (check: () => Promise<boolean> | boolean, timeoutMs = 10_000) => {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error('condition not met in time');
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  };
-
   describe('initial admin (IACT)', () => {
     it('prints the token once at first start and hands it out while no admin exists', async () => {
       expect(printed).toHaveLength(1);
@@ -323,7 +315,7 @@ describe('identity service through the bus (embedded configuration)', () => {
       ).resolves.toEqual({
         ok: true,
       });
-      await eventually(async () =>
+      await waitFor(async () =>
         (await store.readStream(`account-${ada.id}`)).some((e) => e.type === 'PasswordResetRequested'),
       );
       const token = await tokenOf(ada.id, 'PasswordResetRequested', IDENTITY_SEAL_CONTEXT.passwordReset);
@@ -535,7 +527,7 @@ describe('identity service through the bus (embedded configuration)', () => {
 
     it('relays account events as integration events: no hashes, no private streams', async () => {
       const stored = (await allEvents(store)).filter((e) => e.stream.startsWith('account-'));
-      await eventually(() => stored.every((e) => relayed.some((r) => r.id === e.id)), 20_000);
+      await waitFor(() => stored.every((e) => relayed.some((r) => r.id === e.id)), 20_000);
       const types: IdentityEventType[] = [
         'AccountRegistered',
         'EmailConfirmationRequested',

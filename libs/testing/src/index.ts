@@ -5,3 +5,4 @@ export * from './process';
 export * from './smtp';
 export * from './journeys/account-journey';
 export * from './distributed-env';
+export * from './wait';

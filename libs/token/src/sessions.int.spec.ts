@@ -10,7 +10,13 @@ import {
   type VerifyResult,
 } from '@idp/contracts';
 import { jsonBusRecord, type RecordedEvent, sha256Hex, toEventMessage, uuidv7 } from '@idp/eventing';
-import { describeWithInfra, uniqueName, distributedTestEnv, type DistributedTestEnv } from '@idp/testing';
+import {
+  describeWithInfra,
+  uniqueName,
+  distributedTestEnv,
+  type DistributedTestEnv,
+  eventually,
+} from '@idp/testing';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -52,18 +58,6 @@ const describeSessions = (
         (err: unknown) => err,
       );
     const eventsOf = async (sessionId: string) => host.store.readStream(`session-${sessionId}`);
-    const eventually = async (check: () => Promise<void>, ms = 20_000) => {
-      const deadline = Date.now() + ms;
-      for (;;) {
-        try {
-          return await check();
-        } catch (err) {
-          if (Date.now() > deadline) throw err;
-          await new Promise((r) => setTimeout(r, 50));
-        }
-      }
-    };
-
     it('start → verify → list → end → verify null', async () => {
       clock.t = T0;
       const { session, token } = await start(U('user-1'), {

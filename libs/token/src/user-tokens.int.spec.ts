@@ -11,7 +11,13 @@ import {
   type VerifyResult,
 } from '@idp/contracts';
 import { jsonBusRecord, type RecordedEvent, sha256Hex, toEventMessage, uuidv7 } from '@idp/eventing';
-import { describeWithInfra, distributedTestEnv, type DistributedTestEnv, uniqueName } from '@idp/testing';
+import {
+  describeWithInfra,
+  distributedTestEnv,
+  type DistributedTestEnv,
+  uniqueName,
+  eventually,
+} from '@idp/testing';
 
 const MINUTE = 60_000;
 const T0 = Date.parse('2026-11-26T10:00:00.000Z');
@@ -43,18 +49,6 @@ const describeUserTokens = (
         },
         (err: unknown) => err,
       );
-    const eventually = async (check: () => Promise<void>, ms = 20_000) => {
-      const deadline = Date.now() + ms;
-      for (;;) {
-        try {
-          return await check();
-        } catch (err) {
-          if (Date.now() > deadline) throw err;
-          await new Promise((r) => setTimeout(r, 50));
-        }
-      }
-    };
-
     it('create → verify → list (no secret) → get → revoke → verify null', async () => {
       clock.t = T0;
       const { token, secret } = await create(U('user-1'), {

@@ -1,3 +1,4 @@
+import { waitFor } from '@idp/testing';
 import { InMemoryCheckpointStore } from '../event-store/in-memory/in-memory-checkpoint-store';
 import type { CheckpointStore } from '../event-store/checkpoint-store.port';
 import type { Position } from '../event-store/event';
@@ -50,14 +51,6 @@ const accountsProjection = (version = 1, hook: Hook = () => undefined) =>
       }
     },
   });
-
-const waitFor = async (condition: () => Promise<boolean> | boolean, timeoutMs = 2000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
 
 describe('ProjectionRunner', () => {
   let events: InMemoryEventStore;
@@ -271,7 +264,7 @@ describe('ProjectionRunner', () => {
     });
     const r2 = runner(v2);
     await r2.start();
-    await waitFor(async () => (await r2.status()).lag === 0n);
+    await waitFor(async () => (await r2.status()).lag === 0n, 2000);
     expect((await (await accounts()).find()).map((a) => [a.id, a.username, a.logins])).toEqual([
       ['ada', 'ADA', -1],
       ['bob', 'BOB', -1],
@@ -345,12 +338,12 @@ describe('ProjectionRunner', () => {
       { maxAttempts: 1 },
     );
     await r.start();
-    await waitFor(async () => (await r.status()).state === 'failing');
+    await waitFor(async () => (await r.status()).state === 'failing', 2000);
     expect((await r.status()).lastError).toBe('READ_STORE.UNAVAILABLE: mongo is down');
     expect(await parked.count()).toBe(0);
     down = false;
-    await waitFor(async () => (await (await accounts()).get('ada')) !== undefined);
-    await waitFor(async () => (await r.status()).state === 'running');
+    await waitFor(async () => (await (await accounts()).get('ada')) !== undefined, 2000);
+    await waitFor(async () => (await r.status()).state === 'running', 2000);
     expect((await r.status()).lastError).toBeUndefined();
   });
 
@@ -366,7 +359,7 @@ describe('ProjectionRunner', () => {
     });
     const r = runner(projection, { maxAttempts: 1_000, retryDelayMs: 20, maxDelayMs: 20 });
     await r.start();
-    await waitFor(() => seen > 1);
+    await waitFor(() => seen > 1, 2000);
     await r.stop();
     expect(await parked.count()).toBe(0);
     expect((await r.status()).position).toBe(1n); // ada applied and checkpointed, bob not passed

@@ -1,3 +1,4 @@
+import { waitFor } from '@idp/testing';
 import type { CheckpointStore } from '../event-store/checkpoint-store.port';
 import { InMemoryCheckpointStore } from '../event-store/in-memory/in-memory-checkpoint-store';
 import { InMemoryEventStore } from '../event-store/in-memory/in-memory-event-store';
@@ -8,14 +9,6 @@ import { EventRelay, publicTypes, type EventRelayOptions } from './event-relay';
 import { InMemoryEventPublisher } from './in-memory/in-memory-event.publisher';
 
 const TOPIC = 'identity.events';
-
-const waitFor = async (condition: () => Promise<boolean> | boolean, timeoutMs = 2000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
 
 describe('EventRelay', () => {
   let events: InMemoryEventStore;
@@ -116,7 +109,7 @@ describe('EventRelay', () => {
     publisher.failNext({ delivered: 1, times: 3 });
     const r = relay({ batchSize: 4, pollIntervalMs: 10 });
     await r.start();
-    await waitFor(async () => (await r.status()).position === 6n);
+    await waitFor(async () => (await r.status()).position === 6n, 2000);
     await expectNothingLostAndOrderedPerKey();
     expect(logger.warn).toHaveBeenCalledWith(
       expect.stringContaining('failing'),
@@ -167,7 +160,7 @@ describe('EventRelay', () => {
     publisher.failNext({ times: 1_000 });
     const r = relay({ maxDelayMs: 60_000 });
     await r.start();
-    await waitFor(async () => (await r.status()).state === 'failing');
+    await waitFor(async () => (await r.status()).state === 'failing', 2000);
     const started = Date.now();
     await r.stop();
     expect(Date.now() - started).toBeLessThan(500);

@@ -1,28 +1,8 @@
+import { OutsideController, WhoAmIController } from '../testing/probe-controllers';
 import { TOKEN } from '@idp/contracts';
-import { Controller, Get } from '@nestjs/common';
-import { JsonApiController } from '../http/json-api-controller';
-import { CurrentPrincipal, type Principal } from '../http/request-context';
 import { createGatewayAppWithFakeServices, type FakeServicesApp } from '../testing/fake-services';
 import { AUTH_CLOCK, CREDENTIAL_CACHE } from './auth.tokens';
 import type { CredentialCache } from './credential-cache';
-
-/** An authenticated route that echoes the principal. */
-@JsonApiController('whoami')
-class WhoAmIController {
-  @Get()
-  whoami(@CurrentPrincipal() principal: Principal) {
-    return { principal };
-  }
-}
-
-/** A route outside /api/v2 (as the ops probes are): never authenticated by the gateway. */
-@Controller('outside')
-class OutsideController {
-  @Get()
-  get() {
-    return { ok: true };
-  }
-}
 
 const UNAUTHORIZED = { errors: [{ status: '401', title: 'unauthorized' }] };
 

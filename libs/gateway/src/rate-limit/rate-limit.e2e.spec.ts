@@ -1,33 +1,14 @@
-import { Controller, Get, Logger, Module } from '@nestjs/common';
+import { OutsideController, WhoAmIController } from '../testing/probe-controllers';
+import { Logger, Module } from '@nestjs/common';
 import { MODULE_METADATA } from '@nestjs/common/constants';
 import { APP_GUARD } from '@nestjs/core';
 import type { InjectOptions } from 'fastify';
 import { GatewayModule } from '../gateway.module';
-import { JsonApiController } from '../http/json-api-controller';
-import { CurrentPrincipal, type Principal } from '../http/request-context';
 import { createGatewayAppWithFakeServices, type FakeServicesApp } from '../testing/fake-services';
 import type { GatewayTestAppOptions } from '../testing/gateway-test-app';
 import { RateLimitGuard, rateLimiterProvider } from './rate-limit.guard';
 import { RATE_LIMIT_CLOCK, RATE_LIMITER } from './rate-limit.tokens';
 import type { TokenBucketLimiter } from './token-bucket';
-
-/** An authenticated route that echoes the principal. */
-@JsonApiController('whoami')
-class WhoAmIController {
-  @Get()
-  whoami(@CurrentPrincipal() principal: Principal) {
-    return { principal };
-  }
-}
-
-/** A route outside /api/v2 (as the ops probes are). */
-@Controller('outside')
-class OutsideController {
-  @Get()
-  get() {
-    return { ok: true };
-  }
-}
 
 let now = 1_000_000;
 

@@ -1,3 +1,4 @@
+import type { AccountView } from '@idp/contracts';
 import { defineProjection, type ReadModel, type RecordedEvent } from '@idp/eventing';
 import type { AccountEvent } from '../../domain/account/account.decider';
 import { gravatarUrl } from '../shared/account-store';
@@ -7,17 +8,7 @@ import { gravatarUrl } from '../shared/account-store';
  * never used where a caller must see its own write (those fold the account stream) nor for uniqueness (the
  * reservations are).
  */
-export interface AccountDocument {
-  id: string;
-  username: string;
-  email: string;
-  unconfirmedEmail: string | null;
-  emailConfirmed: boolean;
-  avatarUrl: string;
-  isAdmin: boolean;
-  isSuspended: boolean;
-  createdAt: string;
-}
+export type AccountDocument = Omit<AccountView, 'isServiceAccount' | 'twoFactor'>;
 
 export const accountsModel: ReadModel<AccountDocument> = {
   name: 'accounts',
