@@ -4,3 +4,4 @@ export * from './rpc';
 export * from './identity/identity.messages';
 export * from './identity/identity.events';
 export * from './token';
+export * from './membership';

@@ -10,3 +10,4 @@ export * from './bus';
 export * from './relay';
 export * from './projection';
 export * from './read-store';
+export * from './ids/random-id';

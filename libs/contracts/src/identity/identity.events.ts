@@ -12,6 +12,11 @@ export type IdentityIntegrationEvent =
         email: string;
         emailConfirmed: boolean;
         registeredAt: string;
+        /**
+         * Set when the account signed up with a valid invitation token whose e-mail matched: the membership service
+         * accepts that invitation for the new user (its process manager, idempotent).
+         */
+        invitation?: { organizationId: string; membershipId: string };
       };
     }
   | {

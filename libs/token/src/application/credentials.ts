@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { newLinkToken, sha256Hex } from '@idp/eventing';
+import { BASE58_ALPHABET, newLinkToken, randomBase58, randomChars, sha256Hex } from '@idp/eventing';
 
 /**
  * One format rule and one verification path for every credential the service issues: the secret is random, sent
@@ -30,28 +30,13 @@ export const sessionIdFor = (userId: string, requestId: string): string =>
 const idFrom = (bytes: Uint8Array): string =>
   `sess-${Array.from(bytes, (b) => ALPHABET[b % ALPHABET.length]).join('')}`;
 
-const BASE58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
-
-/** `n` characters of `alphabet` from a CSPRNG, by rejection sampling (no modulo bias). */
-const randomChars = (alphabet: string, n: number): string => {
-  const limit = 256 - (256 % alphabet.length);
-  let out = '';
-  while (out.length < n)
-    for (const byte of randomBytes(n * 2)) {
-      if (byte >= limit) continue;
-      out += alphabet[byte % alphabet.length];
-      if (out.length === n) break;
-    }
-  return out;
-};
-
 /** `at-` and 16 base58 characters (TFC-API §1.7). Not a secret; only unique. */
-export const newUserTokenId = (): string => `at-${randomChars(BASE58, 16)}`;
+export const newUserTokenId = (): string => `at-${randomBase58(16)}`;
 
 /** The user token id of a create request with an idempotency key (same key, same stream). */
 export const userTokenIdFor = (userId: string, requestId: string): string => {
   const digest = createHash('sha256').update(`user-token\n${userId}\n${requestId}`, 'utf8').digest();
-  return `at-${Array.from(digest.subarray(0, 16), (b) => BASE58[b % BASE58.length]).join('')}`;
+  return `at-${Array.from(digest.subarray(0, 16), (b) => BASE58_ALPHABET[b % BASE58_ALPHABET.length]).join('')}`;
 };
 
 /** TFC's user token shape: 14 alphanumerics, `.atlasv1.`, 67 url-safe characters. */

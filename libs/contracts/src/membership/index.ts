@@ -1,0 +1,2 @@
+export * from './membership.messages';
+export * from './membership.events';
