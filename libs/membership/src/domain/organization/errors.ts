@@ -1,0 +1,108 @@
+import { DomainError } from '@idp/eventing';
+
+/**
+ * The membership service's domain errors. Codes map to HTTP statuses in the gateway's one table (`*.NOT_FOUND` →
+ * 404, `*_FORBIDDEN` → 403, `*.INVALID*` and `*_TAKEN` → 422, `TEAM.INVALID_MEMBERS` → 400); `attribute` becomes
+ * the 422's `source.pointer`. What a caller may not see is always the NOT_FOUND of the thing asked for.
+ */
+
+export class OrganizationNotFound extends DomainError {
+  constructor() {
+    super('ORGANIZATION.NOT_FOUND', 'organization not found');
+  }
+}
+export class TeamNotFound extends DomainError {
+  constructor() {
+    super('TEAM.NOT_FOUND', 'team not found');
+  }
+}
+export class MembershipNotFound extends DomainError {
+  constructor() {
+    super('MEMBERSHIP.NOT_FOUND', 'organization membership not found');
+  }
+}
+/** Unknown, expired, cancelled or already used: one answer (TFC-API §15). */
+export class InvitationNotFound extends DomainError {
+  constructor() {
+    super('INVITATION.NOT_FOUND', 'invitation not found');
+  }
+}
+export class OrganizationAlreadyExists extends DomainError {
+  constructor() {
+    super('ORGANIZATION.ALREADY_EXISTS', 'an organization with this id already exists');
+  }
+}
+/** A bad attribute value (name rules, e-mail, settings). */
+export class InvalidOrganizationAttribute extends DomainError {
+  constructor(attribute: string, message: string) {
+    super('ORGANIZATION.INVALID_ATTRIBUTE', message, { attribute });
+  }
+}
+/** `two_factor_mandatory` while an owner has no 2FA. */
+export class OwnersNeedTwoFactor extends DomainError {
+  constructor(usernamesOrIds: string[]) {
+    super(
+      'ORGANIZATION.INVALID_COLLABORATOR_AUTH_POLICY',
+      'Every owner must enable two-factor authentication before the organization can require it',
+      { attribute: 'collaboratorAuthPolicy', owners: usernamesOrIds },
+    );
+  }
+}
+export class TeamNameTaken extends DomainError {
+  constructor() {
+    super('TEAM.NAME_TAKEN', 'Name has already been taken', { attribute: 'name' });
+  }
+}
+export class InvalidTeamAttribute extends DomainError {
+  constructor(attribute: string, message: string) {
+    super('TEAM.INVALID_ATTRIBUTE', message, { attribute });
+  }
+}
+/** The owners team cannot be deleted, renamed or have its access edited (TFC-API §8.3). */
+export class OwnersTeamProtected extends DomainError {
+  constructor(message: string) {
+    super('TEAM.INVALID_OWNERS_TEAM_CHANGE', message);
+  }
+}
+/** Team membership changes naming users or memberships that cannot be (not in the organization, already on, not on). */
+export class InvalidTeamMembers extends DomainError {
+  constructor(message: string) {
+    super('TEAM.INVALID_MEMBERS', message);
+  }
+}
+/** The last active member of the owners team cannot leave or be removed from it (TFC-API §8.3, §15). */
+export class LastOwner extends DomainError {
+  constructor() {
+    super(
+      'MEMBERSHIP.LAST_OWNER_FORBIDDEN',
+      'You are the last owner of this organization: add another owner or delete the organization first',
+    );
+  }
+}
+/** Invite of an e-mail that already belongs to an active member, or an invalid e-mail. */
+export class InvalidInvitation extends DomainError {
+  constructor(message: string) {
+    super('MEMBERSHIP.INVALID_INVITATION', message, { attribute: 'email' });
+  }
+}
+/** Accepting with an account whose confirmed e-mail is not the invited one. */
+export class InvitationEmailMismatch extends DomainError {
+  constructor() {
+    super(
+      'INVITATION.EMAIL_MISMATCH_FORBIDDEN',
+      "This invitation was sent to a different e-mail address than your account's confirmed one",
+    );
+  }
+}
+/** Accepting while already an active member of the organization through another membership. */
+export class AlreadyMember extends DomainError {
+  constructor() {
+    super('MEMBERSHIP.ALREADY_MEMBER', 'You are already a member of this organization');
+  }
+}
+/** Organization tokens cannot create organizations or act on accounts (TFC-API §5.3). */
+export class ActorNotAllowed extends DomainError {
+  constructor(message = 'not allowed for this kind of token') {
+    super('MEMBERSHIP.ACTOR_FORBIDDEN', message);
+  }
+}
