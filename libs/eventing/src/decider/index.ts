@@ -1,3 +1,4 @@
 export * from './decider';
 export * from './handle-command';
+export * from './state-cache';
 export * from './upcasters';

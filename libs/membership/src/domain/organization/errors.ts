@@ -106,3 +106,19 @@ export class ActorNotAllowed extends DomainError {
     super('MEMBERSHIP.ACTOR_FORBIDDEN', message);
   }
 }
+/**
+ * Changing who is on the owners team (adding, removing, inviting to it, removing an owner's membership) takes an
+ * owner or the organization token: a manage-membership holder must not be able to make anyone, themselves
+ * included, an owner.
+ */
+export class OwnerRequired extends DomainError {
+  constructor(message = 'Only owners can change the members of the owners team') {
+    super('TEAM.OWNER_REQUIRED_FORBIDDEN', message);
+  }
+}
+/** A team attribute the caller may see but not set (organization access, a secret team it would lose sight of). */
+export class TeamAttributeForbidden extends DomainError {
+  constructor(attribute: string, message: string) {
+    super('TEAM.ATTRIBUTE_FORBIDDEN', message, { attribute });
+  }
+}

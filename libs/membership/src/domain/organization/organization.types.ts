@@ -170,6 +170,8 @@ export type OrganizationCommand =
         membershipId: string;
         /** The creator's account e-mail (their membership's e-mail). */
         userEmail: string;
+        /** Whether the creator has 2FA, for `settings.collaboratorAuthPolicy: 'two_factor_mandatory'` (absent = no). */
+        creatorTwoFactor?: boolean;
         now: string;
       };
     }

@@ -72,6 +72,13 @@ export const canManageOrganizationAccess = (c: CallerFacts): boolean =>
 /** Update the organization's settings, delete it, set its 2FA policy: owners only. */
 export const canAdministerOrganization = (c: CallerFacts): boolean => isOwner(c) || c.kind === 'system';
 
+/**
+ * Change who is on the owners team (add, remove, invite to it, remove an owner's membership): owners, the
+ * organization token and the system only, so a manage-membership holder cannot make anyone an owner.
+ */
+export const canChangeOwners = (c: CallerFacts): boolean =>
+  isOwner(c) || c.kind === 'organization-token' || c.kind === 'system';
+
 /** See every secret team. */
 export const canSeeSecretTeams = (c: CallerFacts): boolean =>
   c.kind === 'organization-token' || c.kind === 'system' || has(c, 'accessSecretTeams');
@@ -111,7 +118,7 @@ export const teamPermissions = (
     (team.allowMemberTokenManagement && c.kind === 'member' && c.teamIds.has(team.teamId));
   return {
     canDestroy: manage && !team.isOwners,
-    canUpdateMembership: canManageMembership(c),
+    canUpdateMembership: canManageMembership(c) && (!team.isOwners || canChangeOwners(c)),
     canUpdateOrganizationAccess: canManageOrganizationAccess(c) && !team.isOwners,
     canUpdateApiToken: tokens,
     canUpdateVisibility: manage,
