@@ -1,10 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Controller, Module } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { firstValueFrom, timeout } from 'rxjs';
+import { firstValueFrom, lastValueFrom, timeout } from 'rxjs';
 import {
   type AccountView,
   type AuthenticateResult,
@@ -12,6 +13,7 @@ import {
   IDENTITY,
   IDENTITY_SEAL_CONTEXT,
   type IdentityEventType,
+  type MembershipIntegrationEvent,
   type RequestMeta,
   type UserView,
 } from '@idp/contracts';
@@ -21,18 +23,27 @@ import {
   type EventStore,
   fromEventMessage,
   handleCommand,
+  jsonBusRecord,
   loadInfraConfig,
   READ_STORE_FACTORY,
   type ReadStoreFactory,
   type RecordedEvent,
   SECRET_BOX,
   type SecretBox,
+  sha256Hex,
   startHost,
+  toEventMessage,
+  uuidv7,
 } from '@idp/eventing';
 import { uniqueName, waitFor } from '@idp/testing';
 import { accountsModel } from './application/accounts-projection/accounts.projection';
 import { accountDecider } from './domain/account/account.decider';
-import { ACCOUNTS_PROJECTION, IDENTITY_EVENT_STORE, identityServiceWith } from './identity.module';
+import {
+  ACCOUNTS_PROJECTION,
+  IDENTITY_EVENT_STORE,
+  identityServiceWith,
+  INVITATIONS_PROJECTION,
+} from './identity.module';
 import { allEvents, TestClock } from './testing/identity-test-deps';
 import type { ProjectionRunner } from '@idp/eventing';
 
@@ -514,6 +525,125 @@ describe('identity service through the bus (embedded configuration)', () => {
         results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason.code),
       ).toEqual(Array(99).fill('UNIQUENESS.USERNAME_TAKEN'));
     }, 60_000);
+  });
+
+  describe('sign-up with an invitation learnt from membership.events', () => {
+    let position = 5_000n;
+    /** Publishes like membership's relay does; resolves once every handler in the process handled it. */
+    const publish = async (event: MembershipIntegrationEvent, overrides: Partial<RecordedEvent> = {}) => {
+      const recorded: RecordedEvent = {
+        id: uuidv7(),
+        type: event.type,
+        data: event.data,
+        schemaVersion: 1,
+        metadata: { correlationId: 'corr-m' },
+        stream: `organization-${(event.data as { organizationId: string }).organizationId}`,
+        revision: 0,
+        position: position++,
+        occurredAt: new Date(),
+        ...overrides,
+      };
+      await emit(recorded);
+      return recorded;
+    };
+    const emit = async (recorded: RecordedEvent) => {
+      const message = toEventMessage(recorded);
+      await lastValueFrom(
+        bus.emit(eventsTopic('membership'), jsonBusRecord(message.key, message.value, message.headers)),
+        {
+          defaultValue: undefined,
+        },
+      );
+    };
+    const invited = (email: string) => {
+      const secret = randomBytes(32).toString('base64url');
+      const token = `org-AcmeXyz123456789.${secret}`;
+      secrets.add(token);
+      secrets.add(secret);
+      return {
+        token,
+        event: {
+          type: 'MemberInvited',
+          data: {
+            organizationId: 'org-AcmeXyz123456789',
+            organizationName: 'acme',
+            membershipId: `ou-${secret.slice(0, 16).replace(/[^A-Za-z0-9]/g, 'x')}`,
+            email,
+            teamIds: ['team-Dev'],
+            invitedBy: 'ada',
+            expiresAt: new Date(clock.now().getTime() + 7 * 86_400_000).toISOString(),
+            tokenHash: sha256Hex(secret),
+            sealedToken: secretBox.seal(token, 'invitation'),
+            refreshed: false,
+          },
+        } satisfies MembershipIntegrationEvent,
+      };
+    };
+    const learnt = () => app.get<ProjectionRunner>(INVITATIONS_PROJECTION, { strict: false }).catchUp();
+    const signUp = (username: string, email: string, invitationToken: string) => {
+      secrets.add(PASSWORD);
+      return send<AccountView>(IDENTITY.registerAccount, {
+        meta: anonymous,
+        username,
+        email,
+        password: PASSWORD,
+        invitationToken,
+      });
+    };
+
+    it('confirms the e-mail at once and names the invitation on the relayed AccountRegistered', async () => {
+      const { token, event } = invited('Invited.Bob@Example.com');
+      const published = await publish(event);
+      await emit(published); // redelivered: recorded once
+      await learnt();
+      const stored = await store.readStream(`invitation-${event.data.membershipId}`);
+      expect(stored.map((e) => e.type)).toEqual(['InvitationRecorded']);
+      expect(stored[0]!.metadata).toMatchObject({ causationId: published.id, correlationId: 'corr-m' });
+
+      const bob = await signUp('invited-bob', 'invited.bob@example.com', token);
+      expect(bob).toMatchObject({ username: 'invited-bob', emailConfirmed: true });
+      expect((await store.readStream(`account-${bob.id}`)).map((e) => e.type)).toEqual(['AccountRegistered']);
+      const invitation = { organizationId: 'org-AcmeXyz123456789', membershipId: event.data.membershipId };
+      await waitFor(() => relayed.some((e) => e.stream === `account-${bob.id}`), 20_000);
+      const registered = relayed.find((e) => e.stream === `account-${bob.id}`)!;
+      expect(registered.type).toBe('AccountRegistered');
+      expect(registered.data).toMatchObject({ userId: bob.id, emailConfirmed: true, invitation });
+      expect(JSON.stringify(registered.data)).not.toMatch(/tokenHash|sealed/);
+    }, 30_000);
+
+    it('makes an ordinary sign-up (confirmation requested, no error) once the invitation is cancelled', async () => {
+      const { token, event } = invited('invited.carol@example.com');
+      await publish(event);
+      await publish({
+        type: 'MembershipRemoved',
+        data: {
+          organizationId: event.data.organizationId,
+          membershipId: event.data.membershipId,
+          userId: null,
+          email: 'invited.carol@example.com',
+          reason: 'invitation-cancelled',
+        },
+      });
+      await learnt();
+      const carol = await signUp('invited-carol', 'invited.carol@example.com', token);
+      expect(carol.emailConfirmed).toBe(false);
+      expect((await store.readStream(`account-${carol.id}`)).map((e) => e.type)).toEqual([
+        'AccountRegistered',
+        'EmailConfirmationRequested',
+      ]);
+    }, 30_000);
+
+    it('drops a message on membership.events that is not an event envelope, and keeps consuming', async () => {
+      await lastValueFrom(bus.emit(eventsTopic('membership'), { hello: 'world' }), {
+        defaultValue: undefined,
+      });
+      const { token, event } = invited('invited.dave@example.com');
+      await publish(event);
+      await learnt();
+      await expect(signUp('invited-dave', 'invited.dave@example.com', token)).resolves.toMatchObject({
+        emailConfirmed: true,
+      });
+    }, 30_000);
   });
 
   describe('what leaves the service', () => {

@@ -27,6 +27,10 @@ import {
   type UniquenessGuard,
 } from '@idp/eventing';
 import { accountsProjection } from './application/accounts-projection/accounts.projection';
+import {
+  invitationsProjection,
+  ProjectedInvitations,
+} from './application/invitations/invitations.projection';
 import { issueInitialAdminToken } from './application/iact/initial-admin';
 import { select } from './application/relay/identity-relay.selector';
 import { BackgroundJobs } from './application/shared/background-jobs';
@@ -36,6 +40,7 @@ import { DEFAULT_THROTTLE, type ThrottlePolicy } from './domain/login/login-thro
 import { PASSWORD_HASHER, type PasswordHasher, warmUpDummyHash } from './domain/password';
 import { Argon2idPasswordHasher } from './infrastructure/password';
 import { IDENTITY_DEPS, IdentityController } from './identity.controller';
+import { MembershipEventHandlers } from './membership-events.handlers';
 
 /** What a host or a test may replace; production uses the defaults. */
 export interface IdentityOptions {
@@ -52,9 +57,12 @@ export interface IdentityOptions {
 
 /** Token of the `accounts` projection runner (`catchUp()` in tests, status for operations). */
 export const ACCOUNTS_PROJECTION = Symbol('ACCOUNTS_PROJECTION');
+/** Token of the `invitations` projection runner (pending invitations learnt from `membership.events`). */
+export const INVITATIONS_PROJECTION = Symbol('INVITATIONS_PROJECTION');
 /** The service's event store, wrapped so that its own projection wakes at each append. */
 export const IDENTITY_EVENT_STORE = Symbol('IDENTITY_EVENT_STORE');
 const IACT_PRINTER = Symbol('IACT_PRINTER');
+const IDENTITY_LOGGER = Symbol('IDENTITY_LOGGER');
 
 /** Operators of a fresh installation read the IACT from the process output (TFC-API §10, as TFE prints it). */
 export const stdoutIactPrinter: IactPrinter = {
@@ -81,6 +89,7 @@ export class IdentityModule implements OnModuleInit, OnApplicationBootstrap, OnM
   constructor(
     @Inject(IDENTITY_DEPS) private readonly deps: IdentityDeps,
     @Inject(ACCOUNTS_PROJECTION) private readonly accounts: ProjectionRunner,
+    @Inject(INVITATIONS_PROJECTION) private readonly invitations: ProjectionRunner,
     @Inject(IDENTITY_EVENT_STORE) private readonly store: NotifyingEventStore,
     @Inject(IACT_PRINTER) private readonly iactPrinter: IactPrinter,
     @Optional() @Inject(BUS_CLIENT) private readonly bus?: BusClient,
@@ -89,7 +98,7 @@ export class IdentityModule implements OnModuleInit, OnApplicationBootstrap, OnM
   static register(infra: ServiceInfrastructure, options: IdentityOptions = {}): DynamicModule {
     return {
       module: IdentityModule,
-      controllers: [IdentityController],
+      controllers: [IdentityController, MembershipEventHandlers],
       providers: [
         ...serviceInfrastructureProviders(infra),
         {
@@ -103,6 +112,19 @@ export class IdentityModule implements OnModuleInit, OnApplicationBootstrap, OnM
           inject: [IDENTITY_EVENT_STORE],
         },
         { provide: IACT_PRINTER, useValue: options.iactPrinter ?? stdoutIactPrinter },
+        { provide: IDENTITY_LOGGER, useFactory: () => options.logger ?? nestLogger(new Logger('identity')) },
+        {
+          provide: INVITATIONS_PROJECTION,
+          useFactory: (store: NotifyingEventStore, logger: IdentityLogger) =>
+            new ProjectionRunner(invitationsProjection, {
+              events: store,
+              readStores: infra.readStores,
+              checkpoints: infra.projectionCheckpoints,
+              parked: infra.parkedEvents,
+              logger,
+            }),
+          inject: [IDENTITY_EVENT_STORE, IDENTITY_LOGGER],
+        },
         {
           provide: IDENTITY_DEPS,
           useFactory: (
@@ -110,13 +132,15 @@ export class IdentityModule implements OnModuleInit, OnApplicationBootstrap, OnM
             guard: UniquenessGuard,
             hasher: PasswordHasher,
             secretBox: SecretBox,
+            logger: IdentityLogger,
+            invitations: ProjectionRunner,
           ): IdentityDeps => {
-            const logger = options.logger ?? nestLogger(new Logger('identity'));
             return {
               store,
               guard,
               hasher,
               secretBox,
+              invitations: new ProjectedInvitations(infra.readStores, invitations),
               clock: options.clock ?? systemClock,
               userIds: options.userIds ?? userIdGenerator,
               throttle: options.throttle ?? DEFAULT_THROTTLE,
@@ -124,7 +148,14 @@ export class IdentityModule implements OnModuleInit, OnApplicationBootstrap, OnM
               logger,
             };
           },
-          inject: [IDENTITY_EVENT_STORE, UNIQUENESS_GUARD, PASSWORD_HASHER, SECRET_BOX],
+          inject: [
+            IDENTITY_EVENT_STORE,
+            UNIQUENESS_GUARD,
+            PASSWORD_HASHER,
+            SECRET_BOX,
+            IDENTITY_LOGGER,
+            INVITATIONS_PROJECTION,
+          ],
         },
         {
           provide: ACCOUNTS_PROJECTION,
@@ -139,7 +170,7 @@ export class IdentityModule implements OnModuleInit, OnApplicationBootstrap, OnM
           inject: [IDENTITY_EVENT_STORE, IDENTITY_DEPS],
         },
       ],
-      exports: [IDENTITY_DEPS, ACCOUNTS_PROJECTION],
+      exports: [IDENTITY_DEPS, ACCOUNTS_PROJECTION, INVITATIONS_PROJECTION],
     };
   }
 
@@ -153,7 +184,9 @@ export class IdentityModule implements OnModuleInit, OnApplicationBootstrap, OnM
 
   async onApplicationBootstrap(): Promise<void> {
     this.store.subscribe(this.accounts);
+    this.store.subscribe(this.invitations);
     await this.accounts.start();
+    await this.invitations.start();
     await issueInitialAdminToken(this.deps, this.iactPrinter);
   }
 
@@ -161,6 +194,7 @@ export class IdentityModule implements OnModuleInit, OnApplicationBootstrap, OnM
   async onModuleDestroy(): Promise<void> {
     await this.deps.background.drain();
     await this.accounts.stop();
+    await this.invitations.stop();
   }
 }
 

@@ -19,8 +19,9 @@ import {
   systemClock,
 } from '@idp/eventing';
 import { DeliveryLog } from './application/deliveries/delivery-log';
-import { DeliverAccountMail } from './application/deliver-account-mail/deliver-account-mail.handler';
 import { IdentityEventsController } from './application/deliver-account-mail/identity-events.controller';
+import { MembershipEventsController } from './application/deliver-invitation-mail/membership-events.controller';
+import { DeliverMail } from './application/deliver-mail/deliver-mail.handler';
 import { NotificationMetrics } from './application/notification.metrics';
 import { type ClosableMailer, createMailer, MAILER, type RetryOptions } from './infrastructure/mail';
 import { loadNotificationConfig, type NotificationConfig } from './notification.config';
@@ -61,8 +62,9 @@ class NotificationLifecycle
 }
 
 /**
- * The notification service (see docs/architecture.md): consumes `identity.events`, sends the account mails
- * exactly once per event as far as the mail server lets anyone (see `DeliverAccountMail`), keeps a delivery log
+ * The notification service (see docs/architecture.md): consumes `identity.events` and `membership.events`, sends
+ * the account and invitation mails exactly once per event as far as the mail server lets anyone (see
+ * `DeliverMail`), keeps a delivery log
  * as events in its own store, and projects it into the `deliveries` read model (`DeliveryLog`).
  */
 @Module({})
@@ -73,7 +75,7 @@ export class NotificationModule {
     const logger = new Logger('notification');
     return {
       module: NotificationModule,
-      controllers: [IdentityEventsController],
+      controllers: [IdentityEventsController, MembershipEventsController],
       providers: [
         ...serviceInfrastructureProviders(infra),
         { provide: NOTIFICATION_CONFIG, useValue: config satisfies NotificationConfig },
@@ -86,7 +88,7 @@ export class NotificationModule {
         },
         DeliveryLog,
         NotificationMetrics,
-        DeliverAccountMail,
+        DeliverMail,
         NotificationLifecycle,
       ],
       exports: [DeliveryLog],

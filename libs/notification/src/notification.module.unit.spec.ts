@@ -6,7 +6,12 @@ import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type AddressObject, simpleParser } from 'mailparser';
 import { lastValueFrom } from 'rxjs';
-import { IDENTITY_SEAL_CONTEXT, type IdentityIntegrationEvent } from '@idp/contracts';
+import {
+  IDENTITY_SEAL_CONTEXT,
+  type IdentityIntegrationEvent,
+  MEMBERSHIP_SEAL_CONTEXT,
+  type MembershipIntegrationEvent,
+} from '@idp/contracts';
 import {
   BUS_CLIENT,
   type BusClient,
@@ -22,14 +27,15 @@ import {
 } from '@idp/eventing';
 import { type ReceivedMail, startSmtpServer, type TestSmtpServer, uniqueName } from '@idp/testing';
 import { DeliveryLog } from './application/deliveries/delivery-log';
-import { DeliverAccountMail } from './application/deliver-account-mail/deliver-account-mail.handler';
+import { planAccountMail } from './application/deliver-account-mail/account-mail.plans';
+import { DeliverMail } from './application/deliver-mail/deliver-mail.handler';
 import { DeliveryInProgress, deliveryStream } from './domain/delivery/delivery.decider';
 import { messageIdFor } from './infrastructure/mail';
 import { notificationServiceWith } from './notification.module';
 
 // The notification service hosted as in production (embedded configuration: PGlite in memory, in-process bus,
-// in-memory read models), fed integration events on `identity.events` through the bus, sending over real SMTP
-// to an in-process server.
+// in-memory read models), fed integration events on `identity.events` and `membership.events` through the bus,
+// sending over real SMTP to an in-process server.
 
 const key = randomBytes(32);
 const box = new SecretBox([key]);
@@ -51,7 +57,50 @@ const identityEvent = (
   ...overrides,
 });
 
+const membershipEvent = (
+  event: MembershipIntegrationEvent,
+  overrides: Partial<RecordedEvent> = {},
+): RecordedEvent => ({
+  id: uuidv7(),
+  type: event.type,
+  data: event.data,
+  schemaVersion: 1,
+  metadata: { correlationId: 'corr-m' },
+  stream: `organization-${(event.data as { organizationId: string }).organizationId}`,
+  revision: 0,
+  position: position++,
+  occurredAt: new Date(),
+  ...overrides,
+});
+
 const inAnHour = () => new Date(Date.now() + 3_600_000).toISOString();
+const inAWeek = () => new Date(Date.now() + 7 * 86_400_000).toISOString();
+
+/** An invitation as the membership service issues it: the clear token (for the link) and `MemberInvited`. */
+const invitation = (
+  over: Partial<Extract<MembershipIntegrationEvent, { type: 'MemberInvited' }>['data']> = {},
+  sealWith: string = MEMBERSHIP_SEAL_CONTEXT.invitation,
+) => {
+  const organizationId = over.organizationId ?? 'org-Acme1234567899';
+  const token = `${organizationId}.${randomBytes(32).toString('base64url')}`;
+  const event = membershipEvent({
+    type: 'MemberInvited',
+    data: {
+      organizationId,
+      organizationName: 'acme',
+      membershipId: 'ou-Bob1234567899ab',
+      email: 'bob@example.com',
+      teamIds: ['team-Dev'],
+      invitedBy: 'alice',
+      expiresAt: inAWeek(),
+      tokenHash: 'f'.repeat(64),
+      sealedToken: box.seal(token, sealWith),
+      refreshed: false,
+      ...over,
+    },
+  });
+  return { token, event };
+};
 
 /** A sealed link token, as identity puts it in its events, with the clear token the link must carry. */
 const linkToken = (userId: string, context: string) => {
@@ -67,16 +116,16 @@ const hostNotification = async (env: Record<string, string>, options = {}) =>
     config: loadInfraConfig(env),
   });
 
-/** Emits like identity's relay does, and resolves once the service handled it (`emitAck: 'handled'`). */
-const deliver = async (app: NestFastifyApplication, event: RecordedEvent) => {
+/** Emits like a service's relay does, and resolves once the service handled it (`emitAck: 'handled'`). */
+const deliver = async (app: NestFastifyApplication, event: RecordedEvent, topic = 'identity.events') => {
   const message = toEventMessage(event);
   await lastValueFrom(
-    app
-      .get<BusClient>(BUS_CLIENT)
-      .emit('identity.events', jsonBusRecord(message.key, message.value, message.headers)),
+    app.get<BusClient>(BUS_CLIENT).emit(topic, jsonBusRecord(message.key, message.value, message.headers)),
     { defaultValue: undefined },
   );
 };
+const deliverMembership = (app: NestFastifyApplication, event: RecordedEvent) =>
+  deliver(app, event, 'membership.events');
 
 describe('notification service over SMTP (embedded configuration)', () => {
   let smtp: TestSmtpServer;
@@ -276,14 +325,17 @@ describe('notification service over SMTP (embedded configuration)', () => {
       type: 'PasswordChanged',
       data: { userId: 'user-7', username: 'ada', email: 'ada@example.com', reason: 'changed' },
     });
-    const handler = app.get(DeliverAccountMail);
-    const results = await Promise.allSettled([handler.handle(event), handler.handle(event)]);
+    const handler = app.get(DeliverMail);
+    const results = await Promise.allSettled([
+      handler.handle(event, planAccountMail),
+      handler.handle(event, planAccountMail),
+    ]);
     expect(results.filter((r) => r.status === 'fulfilled').map((r) => r.value)).toEqual(['sent']);
     const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
     expect(rejected.reason).toBeInstanceOf(DeliveryInProgress);
     expect(smtp.messages).toHaveLength(1);
     // The loser's redelivery finds the outcome recorded.
-    await expect(handler.handle(event)).resolves.toBe('duplicate');
+    await expect(handler.handle(event, planAccountMail)).resolves.toBe('duplicate');
     expect(smtp.messages).toHaveLength(1);
   }, 30_000);
 
@@ -426,7 +478,9 @@ describe('notification service over SMTP (embedded configuration)', () => {
 
     const held = passwordChanged();
     await abandonedClaim(held, inAnHour());
-    await expect(app.get(DeliverAccountMail).handle(held)).rejects.toBeInstanceOf(DeliveryInProgress);
+    await expect(app.get(DeliverMail).handle(held, planAccountMail)).rejects.toBeInstanceOf(
+      DeliveryInProgress,
+    );
     expect(smtp.messages).toHaveLength(0);
 
     const expired = passwordChanged();
@@ -452,6 +506,121 @@ describe('notification service over SMTP (embedded configuration)', () => {
     expect(mailsFor(event, 'password-changed')).toHaveLength(1);
   }, 30_000);
 
+  describe('invitations (membership.events)', () => {
+    it('sends the invitation to the invited address: inviter, organization, expiry and ONE link with the clear token', async () => {
+      const { token, event } = invitation({ organizationName: '<i>acme</i>', email: 'Bob@Example.com' });
+      await deliverMembership(app, event);
+
+      const [mail] = mailsFor(event, 'invitation') as [ReceivedMail];
+      expect(mail.envelope.to).toEqual(['Bob@example.com']); // the domain part lower-cased by nodemailer
+      expect(mail.subject).toBe('You have been invited to join <i>acme</i> on Terraform Platform');
+      const link = `https://tfe.example.com/invitations/${encodeURIComponent(token)}`;
+      expect(mail.text.split('\n')).toContain(link);
+      expect(mail.text).toContain('alice invited you (Bob@Example.com) to join the organization <i>acme</i>');
+      const data = event.data as { expiresAt: string };
+      expect(mail.text).toContain(
+        `The invitation expires on ${data.expiresAt.slice(0, 16).replace('T', ' ')} UTC (7 days after it was sent).`,
+      );
+      // One link, twice in the HTML part (button and copyable text), nothing else to click.
+      expect([...String(mail.html).matchAll(/href="([^"]*)"/g)].map((m) => m[1])).toEqual([link, link]);
+      expect(mail.html).toContain('&lt;i&gt;acme&lt;/i&gt;');
+      expect(mail.html).not.toContain('<i>acme</i>');
+      // The link carries the token whole: what GET /invitations/:token and the sign-up expect.
+      expect(decodeURIComponent(new URL(link).pathname.split('/').pop()!)).toBe(token);
+      expect(mail.text).not.toContain((event.data as { sealedToken: string }).sealedToken);
+
+      expect(await deliveryOf(event)).toMatchObject({
+        id: event.id,
+        eventType: 'MemberInvited',
+        template: 'invitation',
+        userId: '',
+        to: 'Bob@Example.com',
+        status: 'sent',
+        attempts: 1,
+        messageId: mail.messageId,
+      });
+      const recorded = await app.get<EventStore>(EVENT_STORE).readStream(deliveryStream(event.id));
+      expect(recorded.map((e) => e.type)).toEqual(['DeliveryRequested', 'DeliverySucceeded']);
+      expect(JSON.stringify(recorded.map(({ data, metadata }) => ({ data, metadata })))).not.toContain(token);
+      expect(recorded[0]!.metadata).toMatchObject({ correlationId: 'corr-m', causationId: event.id });
+    }, 30_000);
+
+    it('names "An organization administrator" when an organization token invited', async () => {
+      const { event } = invitation({ invitedBy: null });
+      await deliverMembership(app, event);
+      const [mail] = mailsFor(event, 'invitation') as [ReceivedMail];
+      expect(mail.text).toContain('An organization administrator invited you (bob@example.com)');
+    }, 30_000);
+
+    it('sends one mail for a redelivered invite, and a new mail with the new link for each refreshed re-invite', async () => {
+      const first = invitation();
+      await deliverMembership(app, first.event);
+      await deliverMembership(app, first.event);
+      expect(mailsFor(first.event, 'invitation')).toHaveLength(1);
+
+      const again = invitation({ refreshed: true });
+      await deliverMembership(app, again.event);
+      await deliverMembership(app, again.event);
+      const [mail] = mailsFor(again.event, 'invitation') as [ReceivedMail];
+      expect(mailsFor(again.event, 'invitation')).toHaveLength(1);
+      expect(mail.text).toContain(encodeURIComponent(again.token));
+      expect(mail.text).not.toContain(encodeURIComponent(first.token));
+      expect(mail.text).toContain('This invitation replaces an earlier one');
+      expect(smtp.messages).toHaveLength(2);
+    }, 30_000);
+
+    it('records an unopenable, expired, foreign or malformed invitation as failed, and sends nothing', async () => {
+      const wrongContext = invitation({}, IDENTITY_SEAL_CONTEXT.emailConfirmation).event;
+      const expired = invitation({ expiresAt: new Date(Date.now() - 1000).toISOString() }).event;
+      const foreign = invitation();
+      const otherOrganization = membershipEvent({
+        type: 'MemberInvited',
+        data: {
+          ...(foreign.event.data as Extract<MembershipIntegrationEvent, { type: 'MemberInvited' }>['data']),
+          organizationId: 'org-Other123456789a',
+        },
+      });
+      const malformed = membershipEvent({
+        type: 'MemberInvited',
+        data: { organizationId: 'org-X', email: 'bob@example.com' } as never,
+      });
+      for (const event of [wrongContext, expired, otherOrganization, malformed])
+        await deliverMembership(app, event);
+      expect(smtp.messages).toHaveLength(0);
+      expect((await deliveryOf(wrongContext))?.lastError?.code).toBe('CRYPTO.SEALED_VALUE_INVALID');
+      expect((await deliveryOf(expired))?.lastError?.code).toBe('NOTIFICATION.LINK_EXPIRED');
+      expect((await deliveryOf(otherOrganization))?.lastError).toMatchObject({
+        code: 'NOTIFICATION.INVALID_EVENT',
+        message: expect.stringContaining('organizationId'),
+      });
+      expect(JSON.stringify(await deliveryOf(otherOrganization))).not.toContain(foreign.token);
+      expect((await deliveryOf(malformed))?.lastError?.code).toBe('NOTIFICATION.INVALID_EVENT');
+    }, 30_000);
+
+    it('sends nothing for membership events that ask for no mail, and drops what is not an envelope', async () => {
+      const accepted = membershipEvent({
+        type: 'InvitationAccepted',
+        data: {
+          organizationId: 'org-Acme1234567899',
+          organizationName: 'acme',
+          membershipId: 'ou-Bob1234567899ab',
+          userId: 'user-Bob',
+          email: 'bob@example.com',
+          via: 'sign-up',
+        },
+      });
+      await deliverMembership(app, accepted);
+      await lastValueFrom(app.get<BusClient>(BUS_CLIENT).emit('membership.events', { not: 'an envelope' }), {
+        defaultValue: undefined,
+      });
+      expect(smtp.messages).toHaveLength(0);
+      expect(await deliveryOf(accepted)).toBeUndefined();
+      const { event } = invitation();
+      await deliverMembership(app, event);
+      expect(mailsFor(event, 'invitation')).toHaveLength(1);
+    }, 30_000);
+  });
+
   it('counts sent and failed mails by template in /metrics', async () => {
     const res = await app.inject({ method: 'GET', url: '/metrics' });
     expect(res.statusCode).toBe(200);
@@ -465,7 +634,10 @@ describe('notification service over SMTP (embedded configuration)', () => {
       /notification_mail_failures_total\{template="password-changed",kind="transient",service="notification-spec"\} [1-9]/,
     );
     expect(res.body).toMatch(/notification_deliveries\{status="failed",service="notification-spec"\} [1-9]/);
-    expect(res.body).toMatch(/notification_messages_invalid_total\{service="notification-spec"\} 1/);
+    expect(res.body).toMatch(
+      /notification_mails_sent_total\{template="invitation",service="notification-spec"\} [1-9]/,
+    );
+    expect(res.body).toMatch(/notification_messages_invalid_total\{service="notification-spec"\} 2/);
   });
 });
 
@@ -476,9 +648,10 @@ describe('notification service without SMTP_URL (embedded outbox)', () => {
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'notification-outbox-'));
-    jest.spyOn(Logger.prototype, 'log').mockImplementation(function (this: Logger, message: unknown) {
-      lines.push(String(message));
-    });
+    const collect = (message: unknown) => void lines.push(String(message));
+    jest.spyOn(Logger.prototype, 'log').mockImplementation(collect);
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation(collect);
+    jest.spyOn(Logger.prototype, 'error').mockImplementation(collect);
     app = await hostNotification({
       PORT: '0',
       HOST: '127.0.0.1',
@@ -522,5 +695,27 @@ describe('notification service without SMTP_URL (embedded outbox)', () => {
     const written = lines.filter((l) => l.includes('mail written to outbox'));
     expect(written).toEqual([expect.stringContaining(join(outbox, name))]);
     expect(written[0]).not.toContain(token);
+  }, 30_000);
+
+  it('writes the invitation to the outbox once, and logs neither its token nor its link', async () => {
+    const { token, event } = invitation({ email: 'carol@example.com' });
+    await deliverMembership(app, event);
+    await deliverMembership(app, event);
+    // One that fails (expired) logs an error line: the token must not be in it either.
+    const expired = invitation({ expiresAt: new Date(Date.now() - 1000).toISOString() });
+    await deliverMembership(app, expired.event);
+
+    const name = `${messageIdFor(`${event.id}:invitation`, 'localhost').slice(1).split('@')[0]}.eml`;
+    const files = await readdir(join(dataDir, 'outbox'));
+    expect(files.filter((f) => f === name)).toHaveLength(1);
+    const mail = await simpleParser(await readFile(join(dataDir, 'outbox', name)));
+    expect((mail.to as AddressObject).text).toBe('carol@example.com');
+    expect(mail.subject).toBe('You have been invited to join acme on Terraform Platform');
+    expect(mail.text).toContain(`http://localhost:3000/invitations/${encodeURIComponent(token)}`);
+    expect(lines.some((l) => l.includes('invitation mail for event') && l.includes('LINK_EXPIRED'))).toBe(
+      true,
+    );
+    for (const secret of [token, token.split('.')[1]!, expired.token, expired.token.split('.')[1]!])
+      for (const line of lines) expect(line).not.toContain(secret);
   }, 30_000);
 });

@@ -1,5 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { type EventStore, type RecordedEvent, ReservationStreamGuard, SecretBox } from '@idp/eventing';
+import {
+  type EventStore,
+  InMemoryCheckpointStore,
+  InMemoryParkedEventStore,
+  InMemoryReadStoreFactory,
+  ProjectionRunner,
+  type RecordedEvent,
+  ReservationStreamGuard,
+  SecretBox,
+} from '@idp/eventing';
+import {
+  invitationsProjection,
+  ProjectedInvitations,
+} from '../application/invitations/invitations.projection';
 import { BackgroundJobs } from '../application/shared/background-jobs';
 import type { IdentityDeps, IdentityLogger } from '../application/shared/identity-deps';
 import { userIdGenerator } from '../application/shared/user-ids';
@@ -26,13 +39,28 @@ export const collectingLogger = () => {
   return { lines, logger };
 };
 
-/** Use-case dependencies on a given store, with the fast test hasher and a hand-moved clock. */
+/**
+ * Use-case dependencies on a given store, with the fast test hasher and a hand-moved clock. `invitationsRunner`
+ * projects the `invitations` read model (in memory) from that store: `catchUp()` it after recording invitations.
+ */
 export const testDeps = (
   store: EventStore,
   over: Partial<IdentityDeps> & { hasher?: PasswordHasher } = {},
-): IdentityDeps & { clock: TestClock; lines: ReturnType<typeof collectingLogger>['lines'] } => {
+): IdentityDeps & {
+  clock: TestClock;
+  lines: ReturnType<typeof collectingLogger>['lines'];
+  invitationsRunner: Pick<ProjectionRunner, 'catchUp'>;
+} => {
   const { lines, logger } = collectingLogger();
   const clock = new TestClock();
+  const readStores = new InMemoryReadStoreFactory();
+  const invitationsRunner: Pick<ProjectionRunner, 'catchUp'> = new ProjectionRunner(invitationsProjection, {
+    events: store,
+    readStores,
+    checkpoints: new InMemoryCheckpointStore(),
+    parked: new InMemoryParkedEventStore(),
+    logger,
+  });
   return {
     store,
     guard: new ReservationStreamGuard(store),
@@ -44,8 +72,14 @@ export const testDeps = (
     background: new BackgroundJobs(logger),
     logger,
     lines,
+    invitations: new ProjectedInvitations(readStores, invitationsRunner),
+    invitationsRunner,
     ...over,
-  } as IdentityDeps & { clock: TestClock; lines: typeof lines };
+  } as IdentityDeps & {
+    clock: TestClock;
+    lines: typeof lines;
+    invitationsRunner: Pick<ProjectionRunner, 'catchUp'>;
+  };
 };
 
 export const allEvents = async (store: EventStore): Promise<RecordedEvent[]> => {

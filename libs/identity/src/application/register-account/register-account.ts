@@ -9,6 +9,7 @@ import {
   toAccountView,
   type LiveAccount,
 } from '../shared/account-store';
+import { invitationProvenBy } from '../invitations/invitation-token';
 import { Claims } from '../shared/claims';
 import type { IdentityDeps } from '../shared/identity-deps';
 import { EMAIL_CONFIRMATION_TTL_MS, issueLinkToken } from '../shared/link-token';
@@ -20,7 +21,12 @@ import { EMAIL_CONFIRMATION_TTL_MS, issueLinkToken } from '../shared/link-token'
  * `UNIQUENESS.USERNAME_TAKEN` / `UNIQUENESS.EMAIL_TAKEN` before hashing anything. Any failure after a claim
  * releases what was claimed (see `Claims` for a release that fails).
  *
- * `invitationToken` is accepted and ignored until memberships arrive: with it, the e-mail will count as confirmed.
+ * With an `invitationToken` that proves a pending invitation of this very address (known from
+ * `membership.events`, not expired, e-mail equal case-insensitively: `invitationProvenBy`), the e-mail counts as
+ * confirmed (the token was mailed to it; no confirmation is requested) and `AccountRegistered` names the invitation,
+ * which the membership service then accepts for the new account. Any other token (unknown, expired, for another
+ * address, malformed) makes an ordinary sign-up, without an error: the invitation stays pending, to be accepted
+ * once the address is confirmed.
  */
 export const registerAccount = async (
   deps: IdentityDeps,
@@ -38,13 +44,18 @@ export const registerAccount = async (
     await claims.claim('email', email);
     const passwordHash = await deps.hasher.hash(request.password);
     const now = deps.clock.now();
-    const { pending } = issueLinkToken(
-      deps.secretBox,
-      userId,
-      IDENTITY_SEAL_CONTEXT.emailConfirmation,
-      now,
-      EMAIL_CONFIRMATION_TTL_MS,
-    );
+    const invitation = request.invitationToken
+      ? await invitationProvenBy(deps.invitations, request.invitationToken, email, now)
+      : undefined;
+    const confirmation = invitation
+      ? undefined
+      : issueLinkToken(
+          deps.secretBox,
+          userId,
+          IDENTITY_SEAL_CONTEXT.emailConfirmation,
+          now,
+          EMAIL_CONFIRMATION_TTL_MS,
+        ).pending;
     appending = true;
     const result = await handleAccountCommand(
       deps.store,
@@ -56,8 +67,9 @@ export const registerAccount = async (
           username,
           email,
           passwordHash,
-          emailConfirmed: false,
-          confirmation: pending,
+          emailConfirmed: invitation !== undefined,
+          ...(confirmation && { confirmation }),
+          ...(invitation && { invitation }),
           now: now.toISOString(),
         },
       },

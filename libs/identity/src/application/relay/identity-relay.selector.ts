@@ -12,8 +12,21 @@ const ACCOUNT_STREAM = /^account-(.+)$/;
 export const toIntegrationEvent = (userId: string, event: AccountEvent): IdentityIntegrationEvent => {
   switch (event.type) {
     case 'AccountRegistered': {
-      const { username, email, emailConfirmed, registeredAt } = event.data;
-      return { type: event.type, data: { userId, username, email, emailConfirmed, registeredAt } };
+      const { username, email, emailConfirmed, registeredAt, invitation } = event.data;
+      return {
+        type: event.type,
+        data: {
+          userId,
+          username,
+          email,
+          emailConfirmed,
+          registeredAt,
+          // For the membership service's process manager, which accepts that invitation for the new account.
+          ...(invitation && {
+            invitation: { organizationId: invitation.organizationId, membershipId: invitation.membershipId },
+          }),
+        },
+      };
     }
     case 'EmailConfirmationRequested':
     case 'EmailChangeRequested':

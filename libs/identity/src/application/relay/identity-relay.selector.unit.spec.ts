@@ -92,6 +92,34 @@ describe('identity relay selector', () => {
     expect(out[12]!.data).toEqual({ userId: 'user-Abc123' });
   });
 
+  it('names the invitation a sign-up proved on AccountRegistered, for the membership service', () => {
+    const invitation = { organizationId: 'org-Abc123', membershipId: 'ou-Xyz789' };
+    const registered = stored[0] as Extract<AccountEvent, { type: 'AccountRegistered' }>;
+    const out = select(
+      recorded('account-user-1', {
+        type: 'AccountRegistered',
+        data: { ...registered.data, emailConfirmed: true, invitation },
+      }),
+    );
+    expect(out!.data).toEqual({
+      userId: 'user-1',
+      username: 'ada',
+      email: 'ada@example.com',
+      emailConfirmed: true,
+      registeredAt: NOW,
+      invitation,
+    });
+    expect(select(recorded('account-user-1', stored[0]!))!.data).not.toHaveProperty('invitation');
+  });
+
+  it("keeps identity's invitation records private", () => {
+    expect(
+      select(
+        recorded('invitation-ou-1', { type: 'InvitationRecorded', data: { tokenHash: 'f'.repeat(64) } }),
+      ),
+    ).toBeUndefined();
+  });
+
   it('is deterministic (a batch relayed again maps to the same messages)', () => {
     const e = recorded('account-user-1', stored[0]!);
     expect(select(e)).toEqual(select(e));

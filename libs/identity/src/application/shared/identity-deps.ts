@@ -1,6 +1,7 @@
 import type { Clock, EventStore, IdGenerator, SecretBox, UniquenessGuard } from '@idp/eventing';
 import type { ThrottlePolicy } from '../../domain/login/login-throttle.decider';
 import type { PasswordHasher } from '../../domain/password';
+import type { InvitationsIndex } from '../invitations/invitations.projection';
 import type { BackgroundJobs } from './background-jobs';
 
 /** Where the service writes what operators must see (the IACT) and what went wrong off the request path. */
@@ -20,7 +21,7 @@ export interface IactPrinter {
  * unchanged under the Nest module, in unit tests on the in-memory store, and on PGlite.
  */
 export interface IdentityDeps {
-  /** The identity service's own event store (streams `account-*`, `login-*`, `unique-*`, `iact`). */
+  /** The identity service's own event store (streams `account-*`, `login-*`, `unique-*`, `iact`, `invitation-*`). */
   store: EventStore;
   /** Usernames and e-mails (scopes `username`, `email`), on the same store. */
   guard: UniquenessGuard;
@@ -30,6 +31,8 @@ export interface IdentityDeps {
   userIds: IdGenerator;
   /** Seals e-mailed link tokens and the IACT. */
   secretBox: SecretBox;
+  /** The pending invitations identity learnt of from `membership.events` (sign-up with an invitation token). */
+  invitations: InvitationsIndex;
   throttle: ThrottlePolicy;
   /** Work done after the reply (password-reset requests), drained at shutdown. */
   background: BackgroundJobs;

@@ -15,6 +15,12 @@ interface PendingToken {
   sealedToken: string;
 }
 
+/** The pending invitation a sign-up's token proved (the membership service accepts it for the new account). */
+export interface AccountInvitation {
+  organizationId: string;
+  membershipId: string;
+}
+
 export type AccountEvent =
   | {
       type: 'AccountRegistered';
@@ -25,6 +31,8 @@ export type AccountEvent =
         passwordHash: string;
         emailConfirmed: boolean;
         registeredAt: string;
+        /** Set when the sign-up named a pending invitation with its token (absent in older events). */
+        invitation?: AccountInvitation;
       };
     }
   | { type: 'EmailConfirmationRequested'; data: { email: string; username: string } & PendingToken }
@@ -64,6 +72,8 @@ export type AccountCommand = (
         /** Set when the e-mail is already proven (an invitation token mailed to it); otherwise a confirmation is requested. */
         emailConfirmed: boolean;
         confirmation?: PendingToken;
+        /** The invitation whose mailed token proved the e-mail; recorded on `AccountRegistered`. */
+        invitation?: AccountInvitation;
         now: string;
       };
     }
@@ -231,12 +241,20 @@ export const decide = (command: AccountCommand, state: AccountState): AccountEve
   switch (command.type) {
     case 'RegisterAccount': {
       if (state.status !== 'none') throw new AccountAlreadyExists();
-      const { userId, passwordHash, emailConfirmed, confirmation, now } = command.data;
+      const { userId, passwordHash, emailConfirmed, confirmation, invitation, now } = command.data;
       const username = parseUsername(command.data.username);
       const email = parseEmail(command.data.email);
       const registered: AccountEvent = {
         type: 'AccountRegistered',
-        data: { userId, username, email, passwordHash, emailConfirmed, registeredAt: now },
+        data: {
+          userId,
+          username,
+          email,
+          passwordHash,
+          emailConfirmed,
+          registeredAt: now,
+          ...(invitation && { invitation }),
+        },
       };
       if (emailConfirmed) return [registered];
       if (!confirmation)

@@ -94,6 +94,40 @@ describe('account: registration', () => {
       });
   });
 
+  it('records the invitation a sign-up proved on AccountRegistered, with the e-mail confirmed and no confirmation', () => {
+    const invitation = { organizationId: 'org-Abc123', membershipId: 'ou-Xyz789' };
+    account
+      .given([])
+      .when(register({ emailConfirmed: true, confirmation: undefined, invitation }))
+      .then([
+        {
+          type: 'AccountRegistered',
+          data: {
+            userId: 'user-1',
+            username: 'ada',
+            email: 'ada@example.com',
+            passwordHash: '$argon2id$h',
+            emailConfirmed: true,
+            registeredAt: NOW,
+            invitation,
+          },
+        },
+      ]);
+  });
+
+  it('names no invitation on an ordinary sign-up (the field is absent, as in events written before it)', () => {
+    const events = accountDecider.decide(register(), accountDecider.initialState());
+    expect(events.map((e) => e.type)).toEqual(['AccountRegistered', 'EmailConfirmationRequested']);
+    expect(events[0]!.data).not.toHaveProperty('invitation');
+  });
+
+  it('folds an AccountRegistered written before invitations existed (no upcaster needed)', () => {
+    account
+      .given([registered()])
+      .when({ type: 'ChangeUsername', data: { username: 'grace' } })
+      .then([{ type: 'UsernameChanged', data: { from: 'ada', to: 'grace' } }]);
+  });
+
   it('refuses a second registration of the same account', () => {
     account.given([registered()]).when(register()).thenThrows(AccountAlreadyExists);
   });

@@ -13,7 +13,8 @@ export type MailTemplate =
   | 'email-change-confirmation'
   | 'password-reset'
   | 'password-changed'
-  | 'email-changed';
+  | 'email-changed'
+  | 'invitation';
 
 /** What is known about a failed attempt, for operators. Never the message body or a token. */
 export interface DeliveryFailure {

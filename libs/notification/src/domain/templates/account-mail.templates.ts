@@ -1,5 +1,5 @@
-import { type Branding, formatDuration, formatUtc, linkTo, MAIL_LINK_PATHS, maskEmail } from './branding';
-import { type Block, renderMail, type RenderedMail } from './layout';
+import { type Branding, formatUtc, linkTo, MAIL_LINK_PATHS, maskEmail } from './branding';
+import { type Block, expiryNote, renderMail, type RenderedMail } from './layout';
 
 /*
  * The mails the identity events trigger. Pure functions of their input: no clock, no configuration lookup.
@@ -36,7 +36,7 @@ export const emailConfirmationMail = (
         label: 'Confirm e-mail address',
         url: linkTo(branding.baseUrl, MAIL_LINK_PATHS.confirmEmail, { token: data.token }),
       },
-      ...(data.expiresAt ? [expiryNote(data.expiresAt, data.requestedAt)] : []),
+      ...(data.expiresAt ? [expiryNote('The link', data.expiresAt, data.requestedAt)] : []),
       {
         kind: 'note',
         text: `If you did not create or change a ${branding.productName} account, ignore this message; nothing changes until the link is opened.`,
@@ -62,7 +62,7 @@ export const passwordResetMail = (
         label: 'Choose a new password',
         url: linkTo(branding.baseUrl, MAIL_LINK_PATHS.resetPassword, { token: data.token }),
       },
-      expiryNote(data.expiresAt, data.requestedAt),
+      expiryNote('The link', data.expiresAt, data.requestedAt),
       {
         kind: 'note',
         text: "If you didn't ask for this, ignore this message: your password stays as it is.",
@@ -112,10 +112,3 @@ export const emailChangedMail = (
       },
     ],
   });
-
-const expiryNote = (expiresAt: string, requestedAt?: string): Block => {
-  const within = requestedAt
-    ? ` (${formatDuration(new Date(expiresAt).getTime() - new Date(requestedAt).getTime())} after it was sent)`
-    : '';
-  return { kind: 'note', text: `The link expires on ${formatUtc(expiresAt)}${within}.` };
-};

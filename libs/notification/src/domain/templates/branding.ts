@@ -14,6 +14,8 @@ export const MAIL_LINK_PATHS = {
   confirmEmail: '/account/confirm-email',
   resetPassword: '/account/reset-password',
   forgotPassword: '/account/forgot-password',
+  /** Followed by `/<token>`: one page for an existing account (accept) and for a new one (sign up). */
+  invitation: '/invitations',
 } as const;
 
 /**

@@ -1,4 +1,4 @@
-import type { Branding } from './branding';
+import { type Branding, formatDuration, formatUtc } from './branding';
 import { safeHtml, type SafeHtml } from './html';
 
 /** One piece of a mail's content, rendered to both parts, so the text and HTML parts always say the same. */
@@ -66,4 +66,12 @@ ${mail.blocks.map((block) => safeHtml`${htmlBlock(block)}\n`)}
 </html>
 `;
   return { subject: mail.subject, text, html: body.value };
+};
+
+/** `<what> expires on 2025-03-02 09:00 UTC (1 day after it was sent).`, the duration only when `requestedAt` is known. */
+export const expiryNote = (what: string, expiresAt: string, requestedAt?: string): Block => {
+  const within = requestedAt
+    ? ` (${formatDuration(new Date(expiresAt).getTime() - new Date(requestedAt).getTime())} after it was sent)`
+    : '';
+  return { kind: 'note', text: `${what} expires on ${formatUtc(expiresAt)}${within}.` };
 };

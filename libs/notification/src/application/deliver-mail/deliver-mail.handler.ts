@@ -23,7 +23,7 @@ import { MAILER, type Mailer, MailError, type MailReceipt } from '../../infrastr
 import type { NotificationConfig } from '../../notification.config';
 import { DELIVERY_EVENTS, NOTIFICATION_CONFIG } from '../../notification.tokens';
 import { NotificationMetrics } from '../notification.metrics';
-import { type MailPlan, planAccountMail } from './account-mail.plans';
+import type { MailPlan, MailPlanner } from './mail-plan';
 
 /** What handling one event came to. A transient failure with attempts left is thrown instead (redelivery). */
 export type DeliveryOutcome = 'ignored' | 'sent' | 'duplicate' | 'failed';
@@ -48,8 +48,10 @@ export const describeFailure = (err: unknown): DeliveryFailure => {
 };
 
 /**
- * Sends the mail an identity event asks for, at most once per event across redeliveries, restarts and
- * replicas, and records the outcome in the `delivery-<event id>` stream of the notification store:
+ * Sends the mail an event asks for (which one, if any, its topic's `MailPlanner` says: identity's account mails,
+ * membership's invitations), at most once per event across redeliveries, restarts and replicas, and records the
+ * outcome in the `delivery-<event id>` stream of the notification store (event ids are UUIDv7, unique across
+ * services, so one stream namespace serves every topic):
  *
  * 1. claim an attempt (`DeliveryRequested`, appended with the stream's expected revision: of concurrent
  *    deliveries exactly one claims; the others see `DeliveryInProgress` and are redelivered later; a delivery
@@ -64,7 +66,7 @@ export const describeFailure = (err: unknown): DeliveryFailure => {
  * `Message-ID`.
  */
 @Injectable()
-export class DeliverAccountMail {
+export class DeliverMail {
   private readonly logger = new Logger('notification');
 
   constructor(
@@ -76,8 +78,8 @@ export class DeliverAccountMail {
     private readonly metrics: NotificationMetrics,
   ) {}
 
-  async handle(event: RecordedEvent): Promise<DeliveryOutcome> {
-    const plan = planAccountMail(event);
+  async handle(event: RecordedEvent, planner: MailPlanner): Promise<DeliveryOutcome> {
+    const plan = planner(event);
     if (!plan) return 'ignored';
     const claim = await this.decide(event, {
       type: 'RequestDelivery',
