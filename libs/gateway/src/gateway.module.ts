@@ -17,6 +17,11 @@ import { rateLimitProviders } from './rate-limit/rate-limit.guard';
 import { PingController } from './routes/ping.controller';
 import { AccountSessionsController, SessionController } from './routes/session.controller';
 import { UsersController } from './routes/users.controller';
+import { OrganizationsController } from './routes/organizations.controller';
+import { OrganizationMembershipsController } from './routes/organization-memberships.controller';
+import { TeamsController } from './routes/teams.controller';
+import { InvitationsController } from './routes/invitations.controller';
+import { OrganizationTokenController } from './routes/organization-token.controller';
 
 /**
  * The API gateway (see docs/architecture.md and this lib's README): the HTTP framing of the whole surface —
@@ -37,6 +42,11 @@ import { UsersController } from './routes/users.controller';
     AccountSessionsController,
     IactController,
     AuthenticationTokensController,
+    OrganizationsController,
+    OrganizationMembershipsController,
+    TeamsController,
+    InvitationsController,
+    OrganizationTokenController,
   ],
   providers: [
     { provide: GATEWAY_CONFIG, useFactory: () => loadGatewayConfig() },

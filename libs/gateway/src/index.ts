@@ -42,3 +42,5 @@ export * from './routes/account.controller';
 export * from './routes/users.controller';
 export * from './routes/session.controller';
 export * from './routes/iact.controller';
+export * from './routes/organization-token.controller';
+export * from './routes/organization-token-resource';

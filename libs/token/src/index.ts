@@ -15,3 +15,10 @@ export {
   UserTokenNotFound,
 } from './domain/user-token/user-token.decider';
 export { type TokenOwnerEvent, tokenOwnerDecider } from './domain/user-token/token-owner.decider';
+export { OrganizationTokenService } from './application/organization-token.service';
+export {
+  type OrganizationTokenEvent,
+  organizationTokenDecider,
+  OrganizationTokenNotFound,
+  organizationTokenStream,
+} from './domain/organization-token/organization-token.decider';

@@ -7,7 +7,7 @@ import {
   type OnModuleInit,
   Optional,
 } from '@nestjs/common';
-import { eventsTopic, type TokenIntegrationEvent, TOKEN, USER_TOKEN } from '@idp/contracts';
+import { eventsTopic, ORG_TOKEN, type TokenIntegrationEvent, TOKEN, USER_TOKEN } from '@idp/contracts';
 import {
   BUS_CLIENT,
   type BusClient,
@@ -24,17 +24,33 @@ import {
   systemClock,
 } from '@idp/eventing';
 import {
+  newApiTokenSecret,
   newSessionId,
   newSessionSecret,
   newUserTokenId,
   newUserTokenSecret,
 } from './application/credentials';
 import { IdentityReactions } from './application/identity-reactions';
+import { MembershipReactions } from './application/membership-reactions';
+import { OrganizationTokenService } from './application/organization-token.service';
+import {
+  MEMBERSHIP_REACTIONS,
+  ORGANIZATION_TOKEN_SERVICE,
+  OrganizationTokenHandlers,
+} from './application/organization-tokens.handlers';
+import {
+  organizationTokensModel,
+  organizationTokensProjection,
+} from './application/organization-tokens.projection';
 import { SessionActivity, sessionActivityModel } from './application/session-activity';
 import { SessionService } from './application/session.service';
 import { IDENTITY_REACTIONS, SESSION_SERVICE, SessionHandlers } from './application/sessions.handlers';
 import { sessionsModel, sessionsProjection } from './application/sessions.projection';
-import { UserTokenActivity, userTokenActivityModel } from './application/user-token-activity';
+import {
+  organizationTokenActivityModel,
+  UserTokenActivity,
+  userTokenActivityModel,
+} from './application/user-token-activity';
 import { UserTokenService } from './application/user-token.service';
 import { USER_TOKEN_SERVICE, UserTokenHandlers } from './application/user-tokens.handlers';
 import {
@@ -42,6 +58,7 @@ import {
   userTokensModel,
   userTokensProjection,
 } from './application/user-tokens.projection';
+import type { OrganizationTokenEvent } from './domain/organization-token/organization-token.decider';
 import type { SessionEvent } from './domain/session/session.decider';
 import type { TokenOwnerEvent } from './domain/user-token/token-owner.decider';
 import type { UserTokenEvent } from './domain/user-token/user-token.decider';
@@ -61,8 +78,10 @@ const SESSIONS_RUNTIME = Symbol('SESSIONS_RUNTIME');
 interface SessionsRuntime {
   service: SessionService;
   userTokens: UserTokenService;
+  organizationTokens: OrganizationTokenService;
   reactions: IdentityReactions;
-  /** One runner per projection: `sessions` and `user-tokens` (both verification indexes). */
+  membershipReactions: MembershipReactions;
+  /** One runner per projection: `sessions`, `user-tokens`, `organization-tokens` (all verification indexes). */
   runners: ProjectionRunner[];
   unsubscribe: () => void;
 }
@@ -129,20 +148,49 @@ const openSessionsRuntime = async (
     newTokenId: newUserTokenId,
     newSecret: newUserTokenSecret,
   });
+  const organizationTokenRunner = new ProjectionRunner(organizationTokensProjection, {
+    events,
+    readStores: infra.readStores,
+    checkpoints: infra.projectionCheckpoints,
+    parked: infra.parkedEvents,
+    logger: runnerLogger(logger),
+    clock,
+  });
+  const organizationTokens = new OrganizationTokenService({
+    events,
+    runner: organizationTokenRunner,
+    tokens: await infra.readStores.open(organizationTokensModel),
+    activity: new UserTokenActivity(await infra.readStores.open(organizationTokenActivityModel), {
+      touchIntervalMs: settings.touchIntervalMs,
+    }),
+    clock,
+    newTokenId: newUserTokenId,
+    newSecret: newApiTokenSecret,
+  });
   const processed = new ProcessedEvents(infra.processedEvents, { consumer: 'token.identity-events', clock });
-  const unsubscribe = [events.subscribe(runner), events.subscribe(tokenRunner)];
+  const membershipProcessed = new ProcessedEvents(infra.processedEvents, {
+    consumer: 'token.membership-events',
+    clock,
+  });
+  const unsubscribe = [
+    events.subscribe(runner),
+    events.subscribe(tokenRunner),
+    events.subscribe(organizationTokenRunner),
+  ];
   return {
     service,
     userTokens,
+    organizationTokens,
     reactions: new IdentityReactions(service, processed, userTokens),
-    runners: [runner, tokenRunner],
+    membershipReactions: new MembershipReactions(organizationTokens, membershipProcessed),
+    runners: [runner, tokenRunner, organizationTokenRunner],
     unsubscribe: () => unsubscribe.forEach((u) => u()),
   };
 };
 
 /**
- * The token service (see docs/architecture.md): browser sessions and user API tokens. `register` receives the
- * service's own infrastructure from whichever host runs it.
+ * The token service (see docs/architecture.md): browser sessions, user and organization API tokens. `register` receives
+ * the service's own infrastructure from whichever host runs it.
  */
 @Module({})
 export class TokenModule implements OnModuleInit, OnModuleDestroy {
@@ -153,7 +201,11 @@ export class TokenModule implements OnModuleInit, OnModuleDestroy {
 
   /** Reply subscriptions (before the host connects the client), then the read model caught up before serving. */
   async onModuleInit(): Promise<void> {
-    for (const pattern of [...Object.values(TOKEN), ...Object.values(USER_TOKEN)])
+    for (const pattern of [
+      ...Object.values(TOKEN),
+      ...Object.values(USER_TOKEN),
+      ...Object.values(ORG_TOKEN),
+    ])
       this.bus?.subscribeToResponseOf(pattern);
     for (const runner of this.runtime.runners) {
       await runner.start();
@@ -172,7 +224,7 @@ export class TokenModule implements OnModuleInit, OnModuleDestroy {
     validateSessionPolicy(settings);
     return {
       module: TokenModule,
-      controllers: [SessionHandlers, UserTokenHandlers],
+      controllers: [SessionHandlers, UserTokenHandlers, OrganizationTokenHandlers],
       providers: [
         ...serviceInfrastructureProviders(infra),
         { provide: CLOCK, useValue: options.clock ?? systemClock },
@@ -196,6 +248,16 @@ export class TokenModule implements OnModuleInit, OnModuleDestroy {
           inject: [SESSIONS_RUNTIME],
           useFactory: (r: SessionsRuntime) => r.reactions,
         },
+        {
+          provide: ORGANIZATION_TOKEN_SERVICE,
+          inject: [SESSIONS_RUNTIME],
+          useFactory: (r: SessionsRuntime) => r.organizationTokens,
+        },
+        {
+          provide: MEMBERSHIP_REACTIONS,
+          inject: [SESSIONS_RUNTIME],
+          useFactory: (r: SessionsRuntime) => r.membershipReactions,
+        },
       ],
     };
   }
@@ -206,7 +268,8 @@ export class TokenModule implements OnModuleInit, OnModuleDestroy {
  * `TokenIntegrationEvent`).
  */
 export const publicTokenEvent: RelaySelector = (event) => {
-  const stored = event as typeof event & (SessionEvent | UserTokenEvent | TokenOwnerEvent);
+  const stored = event as typeof event &
+    (SessionEvent | UserTokenEvent | TokenOwnerEvent | OrganizationTokenEvent);
   let data: TokenIntegrationEvent['data'];
   switch (stored.type) {
     case 'SessionStarted': {
@@ -229,6 +292,18 @@ export const publicTokenEvent: RelaySelector = (event) => {
     case 'UserTokensUnsuspended':
       data = stored.data as TokenIntegrationEvent['data'];
       break;
+    case 'OrganizationTokenCreated': {
+      const { tokenId, organizationId, organizationName, kind, expiredAt, createdAt, createdBy } =
+        stored.data;
+      data = { tokenId, organizationId, organizationName, kind, expiredAt, createdAt, createdBy };
+      break;
+    }
+    case 'OrganizationTokenRevoked': {
+      const { tokenId, organizationId, kind, reason } = stored.data;
+      data = { tokenId, organizationId, kind, reason };
+      break;
+    }
+    // `OrganizationTokenOrganizationRenamed` and `OrganizationTokensClosed` stay inside the service.
     default:
       return undefined;
   }

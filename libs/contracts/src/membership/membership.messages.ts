@@ -78,6 +78,14 @@ const text = (max: number) => z.string().max(max);
 const id = text(64).min(1);
 const organizationName = text(256);
 const page = z.object({ number: z.number().int().min(1), size: z.number().int().min(1).max(100) }).optional();
+/**
+ * Which `included` collections the reply should fill (`MembershipIncluded` keys). Absent: every one the reply can
+ * carry. Naming only what the client asked keeps a page of a 10,000-member organization from loading the member
+ * lists of every team its memberships are on.
+ */
+export const MEMBERSHIP_INCLUDES = ['users', 'teams', 'organizations', 'memberships'] as const;
+export type MembershipInclude = (typeof MEMBERSHIP_INCLUDES)[number];
+const include = z.array(z.enum(MEMBERSHIP_INCLUDES)).max(MEMBERSHIP_INCLUDES.length).optional();
 
 export const organizationSettingsPatch = z
   .object({
@@ -144,9 +152,10 @@ export const listMembershipsRequest = z.object({
   /** Exact e-mails (case-insensitive), OR. */
   emails: z.array(text(320)).max(100).optional(),
   page,
+  include,
 });
-export const listMyMembershipsRequest = z.object({ meta: requestMetaSchema, page });
-export const membershipRequest = z.object({ meta: requestMetaSchema, membershipId: id });
+export const listMyMembershipsRequest = z.object({ meta: requestMetaSchema, page, include });
+export const membershipRequest = z.object({ meta: requestMetaSchema, membershipId: id, include });
 export const createTeamRequest = z.object({
   meta: requestMetaSchema,
   organization: organizationName,
@@ -163,8 +172,9 @@ export const listTeamsRequest = z.object({
   /** Exact names, OR. */
   names: z.array(text(256)).max(100).optional(),
   page,
+  include,
 });
-export const teamRequest = z.object({ meta: requestMetaSchema, teamId: id });
+export const teamRequest = z.object({ meta: requestMetaSchema, teamId: id, include });
 export const updateTeamRequest = z.object({
   meta: requestMetaSchema,
   teamId: id,
@@ -186,6 +196,7 @@ export const listTeamMembershipsRequest = z.object({
   teamId: id,
   status: z.enum(['invited', 'active']).optional(),
   page,
+  include,
 });
 export const invitationRequest = z.object({ meta: requestMetaSchema, token: text(512) });
 

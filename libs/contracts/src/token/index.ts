@@ -1,2 +1,3 @@
 export * from './token.messages';
 export * from './token.events';
+export * from './organization-token.messages';

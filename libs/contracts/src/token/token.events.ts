@@ -1,3 +1,5 @@
+import type { OrganizationTokenKind, TokenCreator } from './organization-token.messages';
+
 /**
  * Events the token service publishes on `token.events` (integration events: the relay maps its stored events to
  * these). Never a secret and never its hash: consumers (the gateway's verification cache) key by `sessionId` / `tokenId`.
@@ -6,6 +8,9 @@ export type SessionEndReason =
   'logout' | 'revoked' | 'password-reset' | 'account-suspended' | 'account-deleted' | 'expired';
 
 export type UserTokenRevokeReason = 'revoked' | 'account-deleted';
+
+/** `replaced`: a new token of that kind was created; `deleted`: DELETE; `organization-deleted`: its organization. */
+export type OrganizationTokenRevokeReason = 'replaced' | 'deleted' | 'organization-deleted';
 
 export type TokenIntegrationEvent =
   | {
@@ -30,6 +35,27 @@ export type TokenIntegrationEvent =
   | { type: 'UserTokenRevoked'; data: { tokenId: string; userId: string; reason: UserTokenRevokeReason } }
   /** The user's tokens stop verifying while the account is suspended (they work again after unsuspension). */
   | { type: 'UserTokensSuspended'; data: { userId: string } }
-  | { type: 'UserTokensUnsuspended'; data: { userId: string } };
+  | { type: 'UserTokensUnsuspended'; data: { userId: string } }
+  | {
+      type: 'OrganizationTokenCreated';
+      data: {
+        tokenId: string;
+        organizationId: string;
+        organizationName: string;
+        kind: OrganizationTokenKind;
+        expiredAt: string | null;
+        createdAt: string;
+        createdBy: TokenCreator;
+      };
+    }
+  | {
+      type: 'OrganizationTokenRevoked';
+      data: {
+        tokenId: string;
+        organizationId: string;
+        kind: OrganizationTokenKind;
+        reason: OrganizationTokenRevokeReason;
+      };
+    };
 
 export type TokenEventType = TokenIntegrationEvent['type'];

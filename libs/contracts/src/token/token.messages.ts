@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { requestMetaSchema } from '../rpc';
+import type { OrganizationTokenCredential } from './organization-token.messages';
 
 /**
- * Request-reply patterns the token service answers (gateway → token). Browser sessions and user API tokens share
- * one `verifyCredential` path (one secret → SHA-256 → lookup, whatever the credential kind).
+ * Request-reply patterns the token service answers (gateway → token). Browser sessions, user and organization API
+ * tokens share one `verifyCredential` path (one secret → SHA-256 → lookup, whatever the credential kind).
  */
 export const TOKEN = {
   /** After a successful login: returns the session and its secret (the only time the secret is ever sent). */
@@ -147,9 +148,9 @@ export interface UserTokenCredential {
 
 /**
  * What a credential proves. `null` for an unknown, ended, revoked or expired one, or a user token of a suspended
- * user: the gateway answers 401.
+ * user: the gateway answers 401. User and organization tokens share one secret shape (`<14>.atlasv1.<67>`).
  */
-export type VerifyResult = SessionCredential | UserTokenCredential | null;
+export type VerifyResult = SessionCredential | UserTokenCredential | OrganizationTokenCredential | null;
 
 /** A user API token as its owner sees it (TFC-API §4). Times are ISO 8601. Never the secret. */
 export interface UserTokenView {

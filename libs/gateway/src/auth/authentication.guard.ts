@@ -1,10 +1,10 @@
-import { TOKEN } from '@idp/contracts';
+import { ORGANIZATION_TOKEN_KINDS, type OrganizationTokenKind, TOKEN } from '@idp/contracts';
 import { sha256Hex } from '@idp/eventing';
 import { type CanActivate, type ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { ServiceClient } from '../bus/service-client';
-import { unauthorized } from '../errors/json-api-error';
+import { notFound, unauthorized } from '../errors/json-api-error';
 import { API_PREFIX } from '../http/json-api-controller';
 import { type Principal, PUBLIC_ROUTE, type RequestContext, requestContextOf } from '../http/request-context';
 import { AUTH_CLOCK, CREDENTIAL_CACHE } from './auth.tokens';
@@ -22,26 +22,46 @@ const isApiRoute = (request: FastifyRequest): boolean => {
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** The token service's answer, checked: anything but a well-formed, unexpired session is no principal. */
-const principalFrom = (reply: unknown, now: number): Principal | undefined => {
+const isKind = (v: unknown): v is OrganizationTokenKind =>
+  typeof v === 'string' && (ORGANIZATION_TOKEN_KINDS as readonly string[]).includes(v);
+
+const nonEmpty = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+
+/** An API token's expiry: null (never) or an instant still ahead. */
+const liveExpiry = (expiresAt: unknown, now: number): expiresAt is string | null =>
+  expiresAt === null || (typeof expiresAt === 'string' && Date.parse(expiresAt) > now);
+
+/** The token service's answer, checked: anything but a well-formed, unexpired credential is no principal. */
+export const principalFrom = (reply: unknown, now: number): Principal | undefined => {
   if (!isRecord(reply)) return undefined;
   const { userId, expiresAt } = reply;
-  if (typeof userId !== 'string' || !userId) return undefined;
   if (reply.kind === 'session') {
     const { sessionId } = reply;
-    if (typeof sessionId !== 'string' || !sessionId) return undefined;
+    if (!nonEmpty(userId) || !nonEmpty(sessionId)) return undefined;
     if (typeof expiresAt !== 'string' || !(Date.parse(expiresAt) > now)) return undefined;
     return { kind: 'session', userId, sessionId, expiresAt };
   }
   if (reply.kind === 'user-token') {
     const { tokenId } = reply;
-    if (typeof tokenId !== 'string' || !tokenId) return undefined;
-    if (expiresAt !== null && (typeof expiresAt !== 'string' || !(Date.parse(expiresAt) > now)))
-      return undefined;
-    return { kind: 'user-token', userId, tokenId, expiresAt: expiresAt as string | null };
+    if (!nonEmpty(userId) || !nonEmpty(tokenId) || !liveExpiry(expiresAt, now)) return undefined;
+    return { kind: 'user-token', userId, tokenId, expiresAt };
+  }
+  if (reply.kind === 'organization-token') {
+    const { tokenId, organizationId, organizationName, tokenKind } = reply;
+    if (!nonEmpty(tokenId) || !nonEmpty(organizationId) || !nonEmpty(organizationName)) return undefined;
+    if (!isKind(tokenKind) || !liveExpiry(expiresAt, now)) return undefined;
+    return { kind: 'organization-token', organizationId, organizationName, tokenId, tokenKind, expiresAt };
   }
   return undefined;
 };
+
+/**
+ * Whether a principal may use the route at all. An `audit-trails` organization token may only read audit trails
+ * (TFC), which this product does not serve yet: every route answers it 404 (a valid credential without permission,
+ * TFC-API §1.4), so it can never act as its organization.
+ */
+const mayUseRoute = (principal: Principal): boolean =>
+  principal.kind !== 'organization-token' || principal.tokenKind === 'organization';
 
 /**
  * Authenticates every `/api/v2` route except those marked `@PublicRoute()` (registered as `APP_GUARD`; routes
@@ -51,7 +71,8 @@ const principalFrom = (reply: unknown, now: number): Principal | undefined => {
  * looked up in the `CredentialCache`; on a miss the token service verifies it (`token.verify-credential`), and
  * concurrent requests with the same credential share that one call. No credential, a malformed one, or an unknown,
  * ended or expired one: 401 `{"errors":[{"status":"401","title":"unauthorized"}]}`. The token service not answering
- * is a 503, never a 401 (a client must not drop its token for our outage).
+ * is a 503, never a 401 (a client must not drop its token for our outage). An `audit-trails` organization token is
+ * a valid credential that may use no route here: 404.
  */
 @Injectable()
 export class AuthenticationGuard implements CanActivate {
@@ -81,6 +102,7 @@ export class AuthenticationGuard implements CanActivate {
     const hash = sha256Hex(presented.token);
     const principal = this.cache.get(hash) ?? (await this.verify(hash, presented.token, ctx));
     if (!principal) throw unauthorized();
+    if (!mayUseRoute(principal)) throw notFound();
     ctx.principal = principal;
     ctx.credentialHash = hash;
     return true;

@@ -63,10 +63,24 @@ export class CredentialCache {
         this.entries.delete(hash);
   }
 
-  /** Drops the cached credential of a revoked API token (same linear scan). */
+  /** Drops the cached credential of a revoked API token, user or organization token (same linear scan). */
   evictToken(tokenId: string): void {
     for (const [hash, entry] of this.entries)
-      if (entry.principal.kind === 'user-token' && entry.principal.tokenId === tokenId)
+      if (entry.principal.kind !== 'session' && entry.principal.tokenId === tokenId)
+        this.entries.delete(hash);
+  }
+
+  /**
+   * Drops the cached organization token of one organization and kind, whichever token id it has: after a
+   * regeneration or a deletion the gateway need not know the id of the token that was replaced.
+   */
+  evictOrganizationToken(organizationId: string, tokenKind: string): void {
+    for (const [hash, entry] of this.entries)
+      if (
+        entry.principal.kind === 'organization-token' &&
+        entry.principal.organizationId === organizationId &&
+        entry.principal.tokenKind === tokenKind
+      )
         this.entries.delete(hash);
   }
 

@@ -57,6 +57,29 @@ describe('CredentialCache', () => {
     expect(c.size).toBe(0);
   });
 
+  it('evicts API tokens by token id, and organization tokens by organization and kind', () => {
+    const c = cache(5_000, 10);
+    const org = (tokenId: string, organizationId: string, tokenKind: 'organization' | 'audit-trails') =>
+      ({
+        kind: 'organization-token',
+        organizationId,
+        organizationName: 'acme',
+        tokenId,
+        tokenKind,
+        expiresAt: null,
+      }) as const;
+    c.set('u1', { kind: 'user-token', userId: 'user-1', tokenId: 'at-u1', expiresAt: null });
+    c.set('o1', org('at-o1', 'org-1', 'organization'));
+    c.set('o2', org('at-o2', 'org-1', 'audit-trails'));
+    c.set('o3', org('at-o3', 'org-2', 'organization'));
+    c.evictToken('at-u1');
+    c.evictToken('at-o3');
+    expect([c.get('u1'), c.get('o3')]).toEqual([undefined, undefined]);
+    c.evictOrganizationToken('org-1', 'organization');
+    expect(c.get('o1')).toBeUndefined();
+    expect(c.get('o2')).toEqual(org('at-o2', 'org-1', 'audit-trails'));
+  });
+
   it('a TTL of 0 stores nothing', () => {
     const c = cache(0);
     c.set('h1', principal('s1'));

@@ -3,15 +3,21 @@ import { BUS_CLIENT, type BusClient } from '@idp/eventing';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { firstValueFrom, timeout } from 'rxjs';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
-import { type RequestContext, requestContextStorage } from '../http/request-context';
+import { type Principal, type RequestContext, requestContextStorage } from '../http/request-context';
 import { type ReplyOf, type RequestOf, SERVICE_PATTERNS, type ServicePattern } from './service-messages';
+
+/** Who asks, as services see it: a user (session or user token), or an organization (its organization token). */
+export const actorOf = (principal: Principal): NonNullable<RequestMeta['actor']> =>
+  principal.kind === 'organization-token'
+    ? { kind: 'organization', id: principal.organizationId }
+    : { kind: 'user', id: principal.userId };
 
 /** `meta` of a bus message sent on behalf of a request: who asks (when authenticated), correlation id, address. */
 export const requestMetaOf = (context: RequestContext | undefined): RequestMeta => {
   if (!context) return {};
   const meta: RequestMeta = { correlationId: context.correlationId };
   if (context.ip) meta.ip = context.ip;
-  if (context.principal) meta.actor = { kind: 'user', id: context.principal.userId };
+  if (context.principal) meta.actor = actorOf(context.principal);
   return meta;
 };
 

@@ -7,6 +7,10 @@ import {
   type IdentityMessages,
   type ListSessionsRequest,
   type ListSessionsResult,
+  MEMBERSHIP,
+  type MembershipMessages,
+  ORG_TOKEN,
+  type OrganizationTokenMessages,
   type StartSessionRequest,
   type StartSessionResult,
   TOKEN,
@@ -26,7 +30,11 @@ export interface TokenMessages {
 }
 
 /** Every request-reply pattern the gateway sends, with its request and reply types. */
-export type ServiceMessages = IdentityMessages & TokenMessages & UserTokenMessages;
+export type ServiceMessages = IdentityMessages &
+  TokenMessages &
+  UserTokenMessages &
+  MembershipMessages &
+  OrganizationTokenMessages;
 export type ServicePattern = keyof ServiceMessages;
 
 /** What a caller passes: the request without `meta`, which `ServiceClient` attaches. */
@@ -38,4 +46,6 @@ export const SERVICE_PATTERNS: readonly ServicePattern[] = [
   ...Object.values(IDENTITY),
   ...Object.values(TOKEN),
   ...Object.values(USER_TOKEN),
+  ...Object.values(MEMBERSHIP),
+  ...Object.values(ORG_TOKEN),
 ];

@@ -36,6 +36,14 @@ export const EXACT_CODES: Readonly<Record<string, CodeRule>> = {
   'PASSWORD.HASH_MALFORMED': { status: 500 },
   // TFC-API §10: the admin actions' "already suspended", "not admin", … are 400s.
   'ACCOUNT.INVALID_TRANSITION': { status: 400 },
+  // TFC-API §9: naming users or memberships a team change cannot take (not in the organization, already on the
+  // team, not on it) is a 400, not a 422 (there is no attribute to point at: the body is a list of identifiers).
+  'TEAM.INVALID_MEMBERS': { status: 400 },
+  // TFC-API §1.4's own example: the 422 points at the name, in Rails' words.
+  'TEAM.NAME_TAKEN': { status: 422, attribute: 'name', detail: 'Name has already been taken' },
+  // Accepting an invitation while already an active member: a broken rule, not a conflict to retry (the
+  // `ALREADY_*` rule would say 409).
+  'MEMBERSHIP.ALREADY_MEMBER': { status: 422 },
 };
 
 /**

@@ -15,6 +15,8 @@ describe('the code → status table', () => {
     ['EVENT_STORE.WRONG_EXPECTED_VERSION', 409],
     ['READ_STORE.CONFLICT', 409],
     ['BUS.CLOSED', 503],
+    ['TEAM.INVALID_MEMBERS', 400],
+    ['MEMBERSHIP.ALREADY_MEMBER', 422],
     // suffix rules
     ['ACCOUNT.NOT_FOUND', 404],
     ['MEMBERSHIP.TEAM_NOT_FOUND', 404],
@@ -31,6 +33,20 @@ describe('the code → status table', () => {
     ['INVITATION.CONFLICT', 409],
     ['TOKEN.EXPIRY_CONFLICT', 409],
     ['INVITATION.ALREADY_ACCEPTED', 409],
+    // the membership service's codes that follow the rules (libs/membership/src/domain/organization/errors.ts)
+    ['ORGANIZATION.NOT_FOUND', 404],
+    ['TEAM.NOT_FOUND', 404],
+    ['MEMBERSHIP.NOT_FOUND', 404],
+    ['INVITATION.NOT_FOUND', 404],
+    ['ORGANIZATION.INVALID_ATTRIBUTE', 422],
+    ['ORGANIZATION.INVALID_COLLABORATOR_AUTH_POLICY', 422],
+    ['TEAM.INVALID_ATTRIBUTE', 422],
+    ['TEAM.INVALID_OWNERS_TEAM_CHANGE', 422],
+    ['MEMBERSHIP.INVALID_INVITATION', 422],
+    ['INVITATION.EMAIL_MISMATCH_FORBIDDEN', 403],
+    ['MEMBERSHIP.ACTOR_FORBIDDEN', 403],
+    ['TEAM.OWNER_REQUIRED_FORBIDDEN', 403],
+    ['TEAM.ATTRIBUTE_FORBIDDEN', 403],
     // infrastructure namespaces: never the client's fault
     ['EVENT_STORE.INVALID_APPEND', 500],
     ['EVENT_STORE.UNAVAILABLE', 503],
@@ -66,6 +82,31 @@ describe('mapDomainError', () => {
         pointer: '/data/relationships/teams/data/0',
       }).error,
     ).toMatchObject({ title: 'invalid attribute', source: { pointer: '/data/relationships/teams/data/0' } });
+  });
+
+  it("membership's codes in TFC's shapes: taken team name, invalid team members, already a member", () => {
+    expect(mapDomainError('TEAM.NAME_TAKEN', 'team "dev" exists', { attribute: 'name' }).error).toEqual({
+      status: '422',
+      title: 'invalid attribute',
+      detail: 'Name has already been taken',
+      code: 'TEAM.NAME_TAKEN',
+      source: { pointer: '/data/attributes/name' },
+    });
+    expect(mapDomainError('TEAM.INVALID_MEMBERS', 'ada is not a member of the team').error).toEqual({
+      status: '400',
+      title: 'bad request',
+      detail: 'ada is not a member of the team',
+      code: 'TEAM.INVALID_MEMBERS',
+    });
+    expect(mapDomainError('MEMBERSHIP.ALREADY_MEMBER', 'You are already a member').error).toMatchObject({
+      status: '422',
+      detail: 'You are already a member',
+    });
+    expect(mapDomainError('MEMBERSHIP.LAST_OWNER_FORBIDDEN', 'add another owner first').error).toMatchObject({
+      status: '403',
+      title: 'forbidden',
+      detail: 'add another owner first',
+    });
   });
 
   it('a 422 without an attribute keeps the generic title and the domain message', () => {

@@ -10,7 +10,8 @@ import type { FastifyRequest } from 'fastify';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { Observable } from 'rxjs';
-import { unauthorized } from '../errors/json-api-error';
+import type { OrganizationTokenKind } from '@idp/contracts';
+import { notFound, unauthorized } from '../errors/json-api-error';
 import { type RequestUrl, requestUrlOf } from '../jsonapi/request-url';
 
 /** Where the gateway's request hook leaves the configured public origin for `@CurrentUrl()`. */
@@ -54,7 +55,33 @@ export type Principal =
       tokenId: string;
       /** Its `expired-at`, or null for a token that does not expire. */
       expiresAt: string | null;
+    }
+  | {
+      /**
+       * An organization API token (TFC-API §5.3): acts as its organization (`meta.actor` `{kind:'organization'}`),
+       * never as a user — routes about "my account" answer it 404 (`userIdOf`).
+       */
+      kind: 'organization-token';
+      /** The `org-…` id (stable across renames): what services authorize by. */
+      organizationId: string;
+      /** The organization's name as the token service knows it: for display only (the synthetic service user). */
+      organizationName: string;
+      tokenId: string;
+      /** `organization`, or `audit-trails` (refused on every route until audit trails exist). */
+      tokenKind: OrganizationTokenKind;
+      /** Its `expired-at`, or null for a token that does not expire. */
+      expiresAt: string | null;
     };
+
+/**
+ * The user a request acts as, for routes that only make sense for a user (the account, sessions, user tokens): an
+ * organization token is no user, and such routes do not exist for it — 404, as TFC answers an organization token
+ * on the account endpoints (TFC-API §1.3, §1.4).
+ */
+export const userIdOf = (principal: Principal): string => {
+  if (principal.kind === 'organization-token') throw notFound();
+  return principal.userId;
+};
 
 /**
  * What the gateway knows about one HTTP request, kept on the request itself: the correlation id (from a valid

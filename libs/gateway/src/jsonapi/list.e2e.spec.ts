@@ -19,7 +19,8 @@ const users = Array.from({ length: 45 }, (_, i) => ({
 /** How a list endpoint uses the helpers: parse page, filters and include; paginate; side-load. */
 // Authentication is not under test here.
 @PublicRoute()
-@JsonApiController('organizations/:name/organization-memberships')
+// Under `examples/`: GatewayModule serves the real `organizations/:organization_name/organization-memberships`.
+@JsonApiController('examples/organizations/:name/organization-memberships')
 class MembershipsController {
   @Get()
   list(@Param('name') org: string, @Query() query: QueryParams, @CurrentUrl() url: RequestUrl) {
@@ -62,7 +63,7 @@ describe('a paginated list over HTTP', () => {
   afterAll(() => app.close());
 
   const list = (qs = '', headers: Record<string, string> = { host: 'tfe.example' }) =>
-    app.inject({ url: `/api/v2/organizations/acme/organization-memberships${qs}`, headers });
+    app.inject({ url: `/api/v2/examples/organizations/acme/organization-memberships${qs}`, headers });
 
   it('defaults to page 1 of 20, with absolute links, totals and status counts', async () => {
     const res = await list();
@@ -86,7 +87,7 @@ describe('a paginated list over HTTP', () => {
       },
       'status-counts': { total: 45, active: 45, invited: 0 },
     });
-    const base = 'http://tfe.example/api/v2/organizations/acme/organization-memberships?';
+    const base = 'http://tfe.example/api/v2/examples/organizations/acme/organization-memberships?';
     expect(body.links).toEqual({
       self: `${base}page%5Bnumber%5D=1&page%5Bsize%5D=20`,
       first: `${base}page%5Bnumber%5D=1&page%5Bsize%5D=20`,
@@ -121,7 +122,7 @@ describe('a paginated list over HTTP', () => {
     );
     expect(body.included.map((r: any) => `${r.type},${r.id}`)).toEqual(ids);
     expect(body.links.self).toBe(
-      'http://tfe.example/api/v2/organizations/acme/organization-memberships?filter%5Bemail%5D=user3%40example.com%2Cuser7%40example.com&include=user&page%5Bnumber%5D=1&page%5Bsize%5D=20',
+      'http://tfe.example/api/v2/examples/organizations/acme/organization-memberships?filter%5Bemail%5D=user3%40example.com%2Cuser7%40example.com&include=user&page%5Bnumber%5D=1&page%5Bsize%5D=20',
     );
   });
 
@@ -132,7 +133,7 @@ describe('a paginated list over HTTP', () => {
     });
     try {
       const res = await configured.inject({
-        url: '/api/v2/organizations/acme/organization-memberships',
+        url: '/api/v2/examples/organizations/acme/organization-memberships',
         headers: { host: 'evil.example' },
       });
       expect(res.json().links.self).toMatch(/^https:\/\/tfe\.example\.com\/api\/v2\//);

@@ -2,14 +2,21 @@ import { isIPv6 } from 'node:net';
 import type { RequestContext } from '../http/request-context';
 
 /**
- * The bucket a request draws from (TFC-API §1.8): its user when authenticated — every credential of one user
- * (sessions, tokens) shares one budget — otherwise its client address.
+ * The bucket a request draws from (TFC-API §1.8): its user when authenticated as a user — every credential of one user
+ * (sessions, tokens) shares one budget —, its organization's token for an organization token (there is at most one per
+ * organization; keyed by the organization id so that regenerating the token does not refill the bucket), otherwise its
+ * client address.
  *
  * An IPv6 client is bucketed by its /64 (one subscriber's allocation, which it can rotate through at will); an
  * IPv4-mapped IPv6 address counts as the IPv4 address.
  */
-export const rateLimitKey = (ctx: Pick<RequestContext, 'principal' | 'ip'>): string =>
-  ctx.principal ? `user:${ctx.principal.userId}` : `ip:${clientNetwork(ctx.ip)}`;
+export const rateLimitKey = (ctx: Pick<RequestContext, 'principal' | 'ip'>): string => {
+  const { principal } = ctx;
+  if (!principal) return `ip:${clientNetwork(ctx.ip)}`;
+  return principal.kind === 'organization-token'
+    ? `organization-token:${principal.organizationId}`
+    : `user:${principal.userId}`;
+};
 
 /** The address (IPv4) or /64 network (IPv6) anonymous requests are bucketed by; anything else as given. */
 export const clientNetwork = (ip: string): string => {

@@ -11,6 +11,21 @@ describe('rate limit keys', () => {
     );
   });
 
+  it('an organization token draws from its organization token, never from a user; regenerating changes nothing', () => {
+    const org = {
+      kind: 'organization-token' as const,
+      organizationId: 'org-1',
+      organizationName: 'acme',
+      tokenId: 'at-1',
+      tokenKind: 'organization' as const,
+      expiresAt: null,
+    };
+    expect(rateLimitKey({ ip: '10.0.0.1', principal: org })).toBe('organization-token:org-1');
+    expect(rateLimitKey({ ip: '10.0.0.2', principal: { ...org, tokenId: 'at-2' } })).toBe(
+      'organization-token:org-1',
+    );
+  });
+
   it('an anonymous request draws from its client address', () => {
     expect(rateLimitKey({ ip: '10.0.0.1' })).toBe('ip:10.0.0.1');
     expect(rateLimitKey({ ip: '' })).toBe('ip:');

@@ -40,15 +40,15 @@ export const tooManyRequests = (limit: number, retryAfterMs: number): JsonApiExc
   );
 
 /**
- * Rate limiting of `/api/v2` (TFC-API §1.8): `API_RATE_LIMIT` requests per second with a burst of as many, per
- * user for authenticated requests (all of a user's credentials share it), per client address (IPv6: per /64)
- * otherwise. Excess: 429 `Too many requests` with `X-RateLimit-Limit` and `X-RateLimit-Reset` (seconds until a
- * request may pass, fractional). `API_RATE_LIMITING_ENABLED=false` turns it off.
+ * Rate limiting of `/api/v2` (TFC-API §1.8): `API_RATE_LIMIT` requests per second with a burst of as many, per user for
+ * authenticated requests (all of a user's credentials share it), per organization for its organization token, per
+ * client address (IPv6: per /64) otherwise. Excess: 429 `Too many requests` with `X-RateLimit-Limit` and
+ * `X-RateLimit-Reset` (seconds until a request may pass, fractional). `API_RATE_LIMITING_ENABLED=false` turns it off.
  *
  * A global guard (`APP_GUARD`) that must be registered **after** `AuthenticationGuard` — global guards run in
  * registration order, and the principal it buckets by is set by that guard. Routes outside `/api/v2` (ops probes,
- * discovery, docs, the IACT `/admin/*` bootstrap) and RPC handlers are never limited. A request the
- * authentication guard refuses (401) stops there and is not counted.
+ * discovery, docs, the IACT `/admin/*` bootstrap) and RPC handlers are never limited. A request the authentication
+ * guard refuses (401) stops there and is not counted.
  */
 @Injectable()
 export class RateLimitGuard implements CanActivate {

@@ -5,7 +5,7 @@ import { ServiceClient } from '../bus/service-client';
 import { statusForCode } from '../errors/domain-errors';
 import { isCodedErrorLike } from '../errors/rpc-error';
 import { JsonApiController } from '../http/json-api-controller';
-import { CurrentPrincipal, type Principal, PublicRoute } from '../http/request-context';
+import { CurrentPrincipal, type Principal, PublicRoute, userIdOf } from '../http/request-context';
 import { singleDocument } from '../jsonapi/document';
 import { type JsonApiInput, JsonApiBody } from '../validation/json-api-body';
 import { ApiJsonApiBody } from '../validation/openapi';
@@ -17,12 +17,12 @@ import {
   passwordResetBody,
   updateAccountBody,
 } from './account-input';
-import { accountResource } from './user-resource';
+import { accountResource, organizationServiceUserResource } from './user-resource';
 
 /**
  * The caller's own account (TFC-API §2) and the account flows this product defines (§15): sign-up, e-mail
  * confirmation, password change and reset. Every answer is the private `users` projection; none carries a
- * password or a token.
+ * password or a token. An organization token has no account: `details` shows its service user, the changes are 404.
  */
 @ApiTags('account')
 @ApiBearerAuth()
@@ -61,8 +61,15 @@ export class AccountController {
   }
 
   @Get('details')
-  @ApiOperation({ summary: 'The authenticated user (go-tfe Users.ReadCurrent)' })
+  @ApiOperation({
+    summary: 'The authenticated user (go-tfe Users.ReadCurrent)',
+    description:
+      'For an organization token: its synthetic service user `api-org-<organization>`, with `authenticated-resource` the organization.',
+  })
   async details(@CurrentPrincipal() principal: Principal) {
+    // An organization token acts through a service user that exists nowhere else (TFC-API §1.3): nothing to ask.
+    if (principal.kind === 'organization-token')
+      return singleDocument(organizationServiceUserResource(principal));
     const account = await this.services.request(IDENTITY.getAccount, { userId: principal.userId });
     return singleDocument(accountResource(account, { authenticated: true }));
   }
@@ -77,12 +84,13 @@ export class AccountController {
     @CurrentPrincipal() principal: Principal,
     @JsonApiBody(updateAccountBody) body: JsonApiInput<typeof updateAccountBody>,
   ) {
+    const userId = userIdOf(principal);
     const { username, email } = body.attributes;
     const account =
       username === undefined && email === undefined
-        ? await this.services.request(IDENTITY.getAccount, { userId: principal.userId })
+        ? await this.services.request(IDENTITY.getAccount, { userId })
         : await this.services.request(IDENTITY.updateAccount, {
-            userId: principal.userId,
+            userId,
             ...(username !== undefined ? { username } : {}),
             ...(email !== undefined ? { email } : {}),
           });
@@ -97,7 +105,7 @@ export class AccountController {
     @JsonApiBody(changePasswordBody) body: JsonApiInput<typeof changePasswordBody>,
   ) {
     const account = await this.services.request(IDENTITY.changePassword, {
-      userId: principal.userId,
+      userId: userIdOf(principal),
       ...body.attributes,
     });
     return singleDocument(accountResource(account, { authenticated: true }));

@@ -15,7 +15,7 @@ import { z } from 'zod';
 import { ServiceClient } from '../bus/service-client';
 import { notFound } from '../errors/json-api-error';
 import { JsonApiController } from '../http/json-api-controller';
-import { CurrentPrincipal, CurrentUrl, type Principal } from '../http/request-context';
+import { CurrentPrincipal, CurrentUrl, type Principal, userIdOf } from '../http/request-context';
 import { listDocument, singleDocument } from '../jsonapi/document';
 import { paginate, parsePage, slicePage } from '../jsonapi/pagination';
 import type { QueryParams } from '../jsonapi/query-params';
@@ -94,10 +94,9 @@ export class AuthenticationTokensController {
     @JsonApiBody(createAuthenticationTokenBody) body: JsonApiInput<typeof createAuthenticationTokenBody>,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    this.ownUser(principal, userId);
     const { description, expiredAt } = body.attributes;
     const created: CreateUserTokenResult = await this.request(USER_TOKEN.createUserToken, {
-      userId: principal.userId,
+      userId: this.ownUser(principal, userId),
       ...(description !== undefined ? { description } : {}),
       ...(expiredAt !== undefined ? { expiredAt } : {}),
       requestId: randomUUID(),
@@ -119,9 +118,8 @@ export class AuthenticationTokensController {
     @CurrentUrl() url: RequestUrl,
   ) {
     const page = parsePage(query);
-    this.ownUser(principal, userId);
     const { tokens }: ListUserTokensResult = await this.request(USER_TOKEN.listUserTokens, {
-      userId: principal.userId,
+      userId: this.ownUser(principal, userId),
     });
     const resources = tokens.map((t) => authenticationTokenResource(t));
     if (!page.explicit) return listDocument(resources);
@@ -132,7 +130,7 @@ export class AuthenticationTokensController {
   @ApiOperation({ summary: 'Show a user token', description: '`token` is null. 404 for a token not mine.' })
   async show(@CurrentPrincipal() principal: Principal, @Param('id') id: string) {
     const token: UserTokenView = await this.request(USER_TOKEN.getUserToken, {
-      userId: principal.userId,
+      userId: userIdOf(principal),
       tokenId: pathId(id),
     });
     return singleDocument(authenticationTokenResource(token));
@@ -145,14 +143,20 @@ export class AuthenticationTokensController {
     description: '204; 404 for a token not mine (or revoked).',
   })
   async destroy(@CurrentPrincipal() principal: Principal, @Param('id') id: string): Promise<void> {
+    const userId = userIdOf(principal);
     const tokenId = pathId(id);
-    await this.request(USER_TOKEN.revokeUserToken, { userId: principal.userId, tokenId });
+    await this.request(USER_TOKEN.revokeUserToken, { userId, tokenId });
     // This gateway stops honouring it at once; others within their cache TTL (event-driven eviction comes later).
     this.cache.evictToken(tokenId);
   }
 
-  /** Tokens are managed by their owner only: another (or an impossible) user id is simply not found. */
-  private ownUser(principal: Principal, userId: string): void {
-    if (pathId(userId) !== principal.userId) throw notFound();
+  /**
+   * Tokens are managed by their owner only: another (or an impossible) user id is simply not found, and an
+   * organization token is no user at all (TFC: org tokens cannot manage user tokens).
+   */
+  private ownUser(principal: Principal, userId: string): string {
+    const own = userIdOf(principal);
+    if (pathId(userId) !== own) throw notFound();
+    return own;
   }
 }

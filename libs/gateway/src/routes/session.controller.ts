@@ -10,7 +10,13 @@ import { ServiceClient } from '../bus/service-client';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import { JsonApiException, notFound } from '../errors/json-api-error';
 import { JsonApiController } from '../http/json-api-controller';
-import { CurrentPrincipal, type Principal, PublicRoute, requestContextOf } from '../http/request-context';
+import {
+  CurrentPrincipal,
+  type Principal,
+  PublicRoute,
+  requestContextOf,
+  userIdOf,
+} from '../http/request-context';
 import { listDocument, singleDocument } from '../jsonapi/document';
 import { type JsonApiInput, JsonApiBody } from '../validation/json-api-body';
 import { ApiJsonApiBody } from '../validation/openapi';
@@ -90,7 +96,9 @@ export class SessionController {
   }
 }
 
-/** The caller's live sessions: list them, end one (another device, or this one). */
+/**
+ * The caller's live sessions: list them, end one (another device, or this one). An organization token has none: 404.
+ */
 @ApiTags('session')
 @ApiBearerAuth()
 @ApiCookieAuth()
@@ -106,7 +114,7 @@ export class AccountSessionsController {
   @ApiOperation({ summary: 'List my sessions', description: 'The current one has `current: true`.' })
   async list(@CurrentPrincipal() principal: Principal) {
     const { sessions } = await this.services.request(TOKEN.listSessions, {
-      userId: principal.userId,
+      userId: userIdOf(principal),
       currentSessionId: principal.kind === 'session' ? principal.sessionId : undefined,
     });
     return listDocument(sessions.map(sessionResource));
@@ -121,10 +129,11 @@ export class AccountSessionsController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<void> {
+    const userId = userIdOf(principal);
     const sessionId = pathId(id);
     const current = principal.kind === 'session' && sessionId === principal.sessionId;
     await this.services.request(TOKEN.endSession, {
-      userId: principal.userId,
+      userId,
       sessionId,
       reason: current ? 'logout' : 'revoked',
     });

@@ -1,6 +1,8 @@
 import type { AccountView, UserView } from '@idp/contracts';
+import { createHash } from 'node:crypto';
 import { linksOnly, resource, type ResourceObject, toOne } from '../jsonapi/resource';
 import { API_PREFIX } from '../http/json-api-controller';
+import type { Principal } from '../http/request-context';
 
 export const userPath = (id: string): string => `/${API_PREFIX}/users/${encodeURIComponent(id)}`;
 
@@ -29,8 +31,11 @@ const NO_PERMISSIONS = {
   canManageHcpAccount: false,
 };
 
+/** A user as the public projection shows it: a real user (`UserView`) or a synthetic service user. */
+export type PublicUser = Omit<UserView, 'isServiceAccount'> & { isServiceAccount: boolean };
+
 /** Attributes every projection of a user carries. */
-const common = (user: UserView) => ({
+const common = (user: PublicUser) => ({
   username: user.username,
   avatarUrl: user.avatarUrl,
   isServiceAccount: user.isServiceAccount,
@@ -46,7 +51,7 @@ const relationships = (id: string) => ({
  * The public projection (`GET /users/:id`): never the e-mail, the admin flags or 2FA settings. `permissions` are
  * the caller's on that user: their own when it is themselves, none otherwise.
  */
-export const publicUserResource = (user: UserView, viewerId: string): ResourceObject<'users'> =>
+export const publicUserResource = (user: PublicUser, viewerId: string): ResourceObject<'users'> =>
   resource(
     'users',
     user.id,
@@ -96,4 +101,71 @@ export const accountResource = (
 export const adminUserResource = (account: AccountView): ResourceObject<'users'> => {
   const r = accountResource(account);
   return { ...r, attributes: { ...r.attributes, 'is-suspended': account.isSuspended } };
+};
+
+/** The part of an organization-token principal its service user is made of. */
+type OrganizationTokenPrincipal = Pick<
+  Extract<Principal, { kind: 'organization-token' }>,
+  'organizationId' | 'organizationName'
+>;
+
+/**
+ * The id of the synthetic service user an organization token acts through (TFC-API §1.3): derived from the
+ * organization's `org-…` id, so it is stable across renames and regenerations and never collides with a real
+ * user's `user-` + 16 base58 id.
+ */
+export const organizationServiceUserId = (organizationId: string): string => `user-api-${organizationId}`;
+
+/** That service user: `api-org-<organization name>`, a service account. */
+export const organizationServiceUser = (principal: OrganizationTokenPrincipal): PublicUser => {
+  const username = `api-org-${principal.organizationName}`;
+  return {
+    id: organizationServiceUserId(principal.organizationId),
+    username,
+    avatarUrl: `https://www.gravatar.com/avatar/${createHash('md5').update(username).digest('hex')}?s=100&d=mm`,
+    isServiceAccount: true,
+  };
+};
+
+/** Who views a user, for `permissions`: the user, or an organization token's service user. */
+export const viewerIdOf = (principal: Principal): string =>
+  principal.kind === 'organization-token'
+    ? organizationServiceUserId(principal.organizationId)
+    : principal.userId;
+
+/** Not exported: the organization routes own `organizationPath` (routes/membership-resources.ts). */
+const organizationLink = (name: string): string => `/${API_PREFIX}/organizations/${encodeURIComponent(name)}`;
+
+/**
+ * `GET /account/details` for an organization token (TFC-API §1.3): the synthetic service user, in the private
+ * projection's shape (go-tfe `Users.ReadCurrent` decodes it), with `is-service-account: true`, no e-mail, every
+ * permission false, and `authenticated-resource` naming the organization (`organizations`, id = its name).
+ */
+export const organizationServiceUserResource = (
+  principal: OrganizationTokenPrincipal,
+): ResourceObject<'users'> => {
+  const user = organizationServiceUser(principal);
+  return resource(
+    'users',
+    user.id,
+    {
+      ...common(user),
+      email: null,
+      unconfirmedEmail: null,
+      isConfirmed: true,
+      isAdmin: false,
+      isSiteAdmin: false,
+      isSsoLogin: false,
+      twoFactor: { enabled: false, verified: false },
+      permissions: selfPermissions(true),
+    },
+    {
+      relationships: {
+        authenticatedResource: toOne('organizations', principal.organizationName, {
+          related: organizationLink(principal.organizationName),
+        }),
+      },
+      links: { self: userPath(user.id) },
+    },
+  );
 };

@@ -6,9 +6,17 @@ import { JsonApiController } from '../http/json-api-controller';
 import { CurrentPrincipal, type Principal } from '../http/request-context';
 import { singleDocument } from '../jsonapi/document';
 import { pathId } from './account-input';
-import { publicUserResource } from './user-resource';
+import {
+  organizationServiceUser,
+  organizationServiceUserId,
+  publicUserResource,
+  viewerIdOf,
+} from './user-resource';
 
-/** `GET /users/:id` (TFC-API §3.1): the public projection, never the e-mail. */
+/**
+ * `GET /users/:id` (TFC-API §3.1): the public projection, never the e-mail. An organization token may read users
+ * (it manages memberships) with no permissions on them, and its own service user (which only it can see).
+ */
 @ApiTags('users')
 @ApiBearerAuth()
 @ApiCookieAuth()
@@ -19,7 +27,13 @@ export class UsersController {
   @Get(':id')
   @ApiOperation({ summary: 'Show a user', description: '404 for an unknown id.' })
   async show(@CurrentPrincipal() principal: Principal, @Param('id') id: string) {
-    const user = await this.services.request(IDENTITY.getUser, { userId: pathId(id) });
-    return singleDocument(publicUserResource(user, principal.userId));
+    const userId = pathId(id);
+    if (
+      principal.kind === 'organization-token' &&
+      userId === organizationServiceUserId(principal.organizationId)
+    )
+      return singleDocument(publicUserResource(organizationServiceUser(principal), userId));
+    const user = await this.services.request(IDENTITY.getUser, { userId });
+    return singleDocument(publicUserResource(user, viewerIdOf(principal)));
   }
 }

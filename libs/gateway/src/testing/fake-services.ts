@@ -12,12 +12,14 @@ import { MessagePattern, Payload, RpcException } from '@nestjs/microservices';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { newPrefixedId } from '../jsonapi/ids';
 import { SERVICE_PATTERNS } from '../bus/service-messages';
+import { FAKE_MEMBERSHIP, FakeMembershipHandlers, FakeMembershipState } from './fake-membership';
 import { createGatewayTestApp, type GatewayTestAppOptions } from './gateway-test-app';
 
 /**
- * In-memory stand-ins for the identity and token services, answering the real contract patterns over the real
- * in-process bus, for the gateway's e2e tests. They implement just enough behaviour to exercise every gateway
- * path (the real services are tested end to end in their own libs and in apps/platform).
+ * In-memory stand-ins for the identity, token and membership (`fake-membership.ts`) services, answering the real
+ * contract patterns over the real in-process bus, for the gateway's e2e tests. They implement just enough
+ * behaviour to exercise every gateway path (the real services are tested end to end in their own libs and in
+ * apps/platform).
  */
 export interface FakeAccount extends AccountView {
   password: string;
@@ -47,6 +49,8 @@ export class FakeServiceState {
   verifyDelayMs = 0;
   /** Overrides the reply of `token.verify-credential` (malformed-answer tests). */
   verifyReply: ((token: string) => unknown) | undefined;
+  /** The fake membership service's organizations, teams, memberships and invitations (`fake-membership.ts`). */
+  readonly membership: FakeMembershipState = new FakeMembershipState(this);
 
   callsOf(pattern: string) {
     return this.calls.filter((c) => c.pattern === pattern);
@@ -368,8 +372,12 @@ export const createGatewayAppWithFakeServices = async (
   const app = await createGatewayTestApp({
     ...options,
     bus: client,
-    controllers: [FakeHandlers, ...(options.controllers ?? [])],
-    providers: [{ provide: FAKE_STATE, useValue: state }, ...(options.providers ?? [])],
+    controllers: [FakeHandlers, FakeMembershipHandlers, ...(options.controllers ?? [])],
+    providers: [
+      { provide: FAKE_STATE, useValue: state },
+      { provide: FAKE_MEMBERSHIP, useValue: state.membership },
+      ...(options.providers ?? []),
+    ],
     beforeInit: async (a) => {
       a.connectMicroservice(inProcessServerOptions({ broker, groupId: 'fake-services' }), {
         inheritAppConfig: true,

@@ -17,6 +17,10 @@ export interface RelationshipSpec {
   many?: boolean;
   /** The relationship must be present (a to-one with `data: null` does not count). */
   required?: boolean;
+  /** To-many: most identifiers accepted (422 on `…/data` beyond it). */
+  max?: number;
+  /** What an id must look like (422 on `…/id` otherwise), e.g. `/^[A-Za-z0-9_-]{1,64}$/`. */
+  id?: RegExp;
 }
 
 /**
@@ -122,11 +126,19 @@ const readRelationships = (
         errors.push(identifierError(`${pointer}/type`, `${subject} must be of type ${allowed.join(' or ')}`));
         return undefined;
       }
+      if (rel.id && !rel.id.test(item.id)) {
+        errors.push(identifierError(`${pointer}/id`, `${subject} id is invalid`));
+        return undefined;
+      }
       return { type: item.type, id: item.id };
     };
     if (rel.many) {
       if (!Array.isArray(value.data)) {
         errors.push(identifierError(`${base}/data`, `${subject} must be a list of resource identifiers`));
+        continue;
+      }
+      if (rel.max !== undefined && value.data.length > rel.max) {
+        errors.push(identifierError(`${base}/data`, `${subject} is too long (maximum is ${rel.max} items)`));
         continue;
       }
       const items = value.data.map((item, i) => check(item, `${base}/data/${i}`));
@@ -210,12 +222,24 @@ export class JsonApiBodyPipe<S extends z.ZodType> implements PipeTransform<
 export const JsonApiBody = <S extends z.ZodType>(spec: JsonApiBodySpec<S>): ParameterDecorator =>
   Body(new JsonApiBodyPipe(spec));
 
+/** What `@JsonApiIdentifiers` accepts. */
+export interface JsonApiIdentifiersSpec {
+  /** Accepted resource type(s). */
+  type: string | readonly string[];
+  /** Fewest identifiers (default 1). */
+  min?: number;
+  /** Most identifiers (422 on `/data` beyond it; default unbounded). */
+  max?: number;
+  /** What an id must look like (422 on `/data/<i>/id` otherwise). */
+  id?: RegExp;
+}
+
 /**
  * Validates a body whose `data` is a list of resource identifiers (`{"data":[{"type":"users","id":"ada"}]}`: team
- * membership, bulk deletes). 400 when `data` is not an array, 422 per bad identifier.
+ * membership, bulk deletes). 400 when `data` is not an array, 422 per bad identifier, 422 for too few or too many.
  */
 export class JsonApiIdentifiersPipe implements PipeTransform<unknown, ResourceIdentifier[]> {
-  constructor(private readonly spec: { type: string | readonly string[]; min?: number }) {}
+  constructor(private readonly spec: JsonApiIdentifiersSpec) {}
 
   transform(body: unknown): ResourceIdentifier[] {
     if (!isPlainObject(body) || !Array.isArray(body.data))
@@ -225,6 +249,10 @@ export class JsonApiIdentifiersPipe implements PipeTransform<unknown, ResourceId
     const allowed = types(this.spec.type);
     const errors: JsonApiErrorObject[] = [];
     const out: ResourceIdentifier[] = [];
+    if (this.spec.max !== undefined && body.data.length > this.spec.max)
+      throw new JsonApiException(422, [
+        identifierError('/data', `must list at most ${this.spec.max} resource identifier(s)`),
+      ]);
     body.data.forEach((item, i) => {
       if (
         !isPlainObject(item) ||
@@ -235,6 +263,8 @@ export class JsonApiIdentifiersPipe implements PipeTransform<unknown, ResourceId
         errors.push(identifierError(`/data/${i}`, 'must be a resource identifier ({"type","id"})'));
       else if (!allowed.includes(item.type))
         errors.push(identifierError(`/data/${i}/type`, `type must be ${allowed.join(' or ')}`));
+      else if (this.spec.id && !this.spec.id.test(item.id))
+        errors.push(identifierError(`/data/${i}/id`, 'id is invalid'));
       else out.push({ type: item.type, id: item.id });
     });
     if (errors.length === 0 && out.length < (this.spec.min ?? 1))
@@ -247,7 +277,5 @@ export class JsonApiIdentifiersPipe implements PipeTransform<unknown, ResourceId
 }
 
 /** `@Body()` as a list of resource identifiers (see `JsonApiIdentifiersPipe`). */
-export const JsonApiIdentifiers = (spec: {
-  type: string | readonly string[];
-  min?: number;
-}): ParameterDecorator => Body(new JsonApiIdentifiersPipe(spec));
+export const JsonApiIdentifiers = (spec: JsonApiIdentifiersSpec): ParameterDecorator =>
+  Body(new JsonApiIdentifiersPipe(spec));

@@ -236,6 +236,34 @@ describe('JsonApiBodyPipe', () => {
       ]);
     });
 
+    it('bounds a to-many relationship and checks the shape of ids when the spec says so', () => {
+      const bounded = new JsonApiBodyPipe(
+        jsonApiBody({
+          type: 'organization-memberships',
+          relationships: { teams: { type: 'teams', many: true, max: 2, id: /^team-[a-z0-9]+$/ } },
+        }),
+      );
+      const teams = (ids: string[]) => ({
+        data: {
+          type: 'organization-memberships',
+          relationships: { teams: { data: ids.map((id) => ({ type: 'teams', id })) } },
+        },
+      });
+      expect(bounded.transform(teams(['team-1', 'team-2'])).relationships.teams).toHaveLength(2);
+      const tooMany = fail(() => bounded.transform(teams(['team-1', 'team-2', 'team-3'])));
+      expect(tooMany.errors).toEqual([
+        expect.objectContaining({
+          status: '422',
+          detail: 'Teams is too long (maximum is 2 items)',
+          source: { pointer: '/data/relationships/teams/data' },
+        }),
+      ]);
+      const badId = fail(() => bounded.transform(teams(['team-1', 'x/y'])));
+      expect(badId.errors.map((e) => [e.source?.pointer, e.detail])).toEqual([
+        ['/data/relationships/teams/data/1/id', 'Teams id is invalid'],
+      ]);
+    });
+
     it('relationships that are not an object are a 400', () => {
       expect(fail(() => membership.transform({ data: { ...base, relationships: [] } })).getStatus()).toBe(
         400,
@@ -267,6 +295,27 @@ describe('JsonApiIdentifiersPipe', () => {
     const err = fail(() => pipe.transform({ data: [{ type: 'teams', id: 't' }, 'x'] }));
     expect(err.errors.map((e) => e.source?.pointer)).toEqual(['/data/0/type', '/data/1']);
     expect(fail(() => pipe.transform({ data: [] })).getStatus()).toBe(422);
+  });
+
+  it('bounds the list and checks the shape of ids when the spec says so', () => {
+    const bounded = new JsonApiIdentifiersPipe({ type: 'users', max: 2, id: /^[a-z]+$/ });
+    expect(bounded.transform({ data: [{ type: 'users', id: 'ada' }] })).toEqual([
+      { type: 'users', id: 'ada' },
+    ]);
+    const tooMany = fail(() =>
+      bounded.transform({ data: ['a', 'b', 'c'].map((id) => ({ type: 'users', id })) }),
+    );
+    expect(tooMany.getStatus()).toBe(422);
+    expect(tooMany.errors.map((e) => e.source?.pointer)).toEqual(['/data']);
+    const badId = fail(() =>
+      bounded.transform({
+        data: [
+          { type: 'users', id: 'ada' },
+          { type: 'users', id: 'Ada Lovelace' },
+        ],
+      }),
+    );
+    expect(badId.errors.map((e) => [e.source?.pointer, e.detail])).toEqual([['/data/1/id', 'id is invalid']]);
   });
 });
 

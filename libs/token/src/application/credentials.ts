@@ -39,15 +39,32 @@ export const userTokenIdFor = (userId: string, requestId: string): string => {
   return `at-${Array.from(digest.subarray(0, 16), (b) => BASE58_ALPHABET[b % BASE58_ALPHABET.length]).join('')}`;
 };
 
-/** TFC's user token shape: 14 alphanumerics, `.atlasv1.`, 67 url-safe characters. */
+/** The organization token id of a create request with an idempotency key (same key, same token id). */
+export const organizationTokenIdFor = (organizationId: string, kind: string, requestId: string): string => {
+  const digest = createHash('sha256')
+    .update(`organization-token\n${organizationId}\n${kind}\n${requestId}`, 'utf8')
+    .digest();
+  return `at-${Array.from(digest.subarray(0, 16), (b) => BASE58_ALPHABET[b % BASE58_ALPHABET.length]).join('')}`;
+};
+
+/**
+ * TFC's API token shape: 14 alphanumerics, `.atlasv1.`, 67 url-safe characters. Shared by user and organization
+ * tokens (TFC does not tell them apart by shape either): verification looks the hash up in each API-token index.
+ */
 export const USER_TOKEN_SECRET = /^[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_-]{67}$/;
 
 /**
- * A new user token secret: 14 alphanumerics (≈83 bits) + `.atlasv1.` + 67 base64url characters (402 bits), all
- * from the CSPRNG — far above 256 bits. Returned once; only `credentialHash` of it is stored.
+ * A new API token secret (user and organization tokens): 14 alphanumerics (≈83 bits) + `.atlasv1.` + 67 base64url
+ * characters (402 bits), all from the CSPRNG — far above 256 bits. Returned once; only `credentialHash` of it is
+ * stored.
  */
 export const newUserTokenSecret = (): string =>
   `${randomChars(ALPHABET, 14)}.atlasv1.${randomBytes(51).toString('base64url').slice(0, 67)}`;
 
 export const isUserTokenSecret = (secret: unknown): secret is string =>
   typeof secret === 'string' && USER_TOKEN_SECRET.test(secret);
+
+/** Organization tokens are made like user tokens (same shape, same entropy). */
+export const newApiTokenSecret = newUserTokenSecret;
+/** Whether a secret has the API token shape (user or organization token), as opposed to a session secret. */
+export const isApiTokenSecret = isUserTokenSecret;

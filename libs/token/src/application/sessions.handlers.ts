@@ -15,8 +15,10 @@ import {
   type VerifyResult,
 } from '@idp/contracts';
 import { answerAsRpc, fromEventMessage, InvalidEventMessage, type RecordedEvent } from '@idp/eventing';
-import { isUserTokenSecret } from './credentials';
+import { isApiTokenSecret } from './credentials';
 import type { IdentityReactions } from './identity-reactions';
+import type { OrganizationTokenService } from './organization-token.service';
+import { ORGANIZATION_TOKEN_SERVICE } from './organization-tokens.handlers';
 import { parseRequest } from './request-errors';
 import type { SessionService } from './session.service';
 import type { UserTokenService } from './user-token.service';
@@ -34,6 +36,7 @@ export class SessionHandlers {
     @Inject(SESSION_SERVICE) private readonly sessions: SessionService,
     @Inject(IDENTITY_REACTIONS) private readonly reactions: IdentityReactions,
     @Inject(USER_TOKEN_SERVICE) private readonly userTokens: UserTokenService,
+    @Inject(ORGANIZATION_TOKEN_SERVICE) private readonly organizationTokens: OrganizationTokenService,
   ) {}
 
   @MessagePattern(TOKEN.startSession)
@@ -41,12 +44,17 @@ export class SessionHandlers {
     return answerAsRpc(() => this.sessions.start(parseRequest(startSessionRequest, body)));
   }
 
-  /** One path for every credential: a user API token is told apart by its TFC shape, anything else is a session. */
+  /**
+   * One path for every credential: an API token is told apart from a session secret by its TFC shape, then looked up
+   * by hash in the user-token index and, on a miss, in the organization-token index (one key lookup each; both kinds
+   * share the shape, as in TFC). Anything else is a session.
+   */
   @MessagePattern(TOKEN.verifyCredential)
   verify(@Payload() body: unknown): Promise<VerifyResult> {
-    return answerAsRpc(() => {
+    return answerAsRpc(async () => {
       const { token } = parseRequest(verifyCredentialRequest, body);
-      return isUserTokenSecret(token) ? this.userTokens.verify(token) : this.sessions.verify(token);
+      if (!isApiTokenSecret(token)) return this.sessions.verify(token);
+      return (await this.userTokens.verify(token)) ?? (await this.organizationTokens.verify(token));
     });
   }
 

@@ -9,12 +9,17 @@ export interface UserTokenActivityDocument {
 
 export const userTokenActivityModel: ReadModel<UserTokenActivityDocument> = { name: 'user-token-activity' };
 
+/** The same record for organization tokens, in its own read model (the two kinds' services stay independent). */
+export const organizationTokenActivityModel: ReadModel<UserTokenActivityDocument> = {
+  name: 'organization-token-activity',
+};
+
 /**
- * Coarse `last-used-at` without an event per request, as `SessionActivity` does for sessions: written at most once
- * per `touchIntervalMs` per token, judged on the stored value (every replica throttles alike), guarded by the touch
- * time in epoch ms (a late older touch never overwrites a newer one). Unlike sessions nothing depends on it (user
- * tokens have no idle timeout), so a missing record is simply "never used" (`null`) — in embedded mode that is
- * also what a restart leaves.
+ * Coarse `last-used-at` of an API token (user or organization token) without an event per request, as `SessionActivity`
+ * does for sessions: written at most once per `touchIntervalMs` per token, judged on the stored value (every replica
+ * throttles alike), guarded by the touch time in epoch ms (a late older touch never overwrites a newer one). Unlike
+ * sessions nothing depends on it (user tokens have no idle timeout), so a missing record is simply "never used"
+ * (`null`) — in embedded mode that is also what a restart leaves.
  */
 export class UserTokenActivity {
   constructor(

@@ -45,7 +45,7 @@ export interface UserTokenServiceDeps {
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 
 /** `expired-at` as given → canonical ISO 8601 (ms, `Z`), or null for "never". */
-const normalizeExpiry = (value: string | null | undefined): string | null => {
+export const normalizeExpiry = (value: string | null | undefined): string | null => {
   if (value === null || value === undefined) return null;
   const ms = Date.parse(value);
   if (!ISO_INSTANT.test(value) || Number.isNaN(ms))

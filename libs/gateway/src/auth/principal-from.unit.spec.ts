@@ -1,0 +1,87 @@
+import { actorOf } from '../bus/service-client';
+import { userIdOf } from '../http/request-context';
+import { principalFrom } from './authentication.guard';
+
+const NOW = Date.parse('2026-11-26T10:00:00.000Z');
+const LATER = '2026-11-26T11:00:00.000Z';
+const EARLIER = '2026-11-26T09:00:00.000Z';
+
+describe('principalFrom: the token service answer, checked', () => {
+  const org = {
+    kind: 'organization-token',
+    tokenId: 'at-1',
+    organizationId: 'org-1',
+    organizationName: 'acme',
+    tokenKind: 'organization',
+    expiresAt: null,
+  };
+
+  it('an organization token: its organization, no user', () => {
+    expect(principalFrom(org, NOW)).toEqual(org);
+    expect(principalFrom({ ...org, tokenKind: 'audit-trails', expiresAt: LATER }, NOW)).toEqual({
+      ...org,
+      tokenKind: 'audit-trails',
+      expiresAt: LATER,
+    });
+    // Extra members (a userId smuggled in) are not carried over.
+    expect(principalFrom({ ...org, userId: 'user-1' }, NOW)).not.toHaveProperty('userId');
+  });
+
+  it.each([
+    ['expired', { ...org, expiresAt: EARLIER }],
+    ['expiring now', { ...org, expiresAt: new Date(NOW).toISOString() }],
+    ['an unparseable expiry', { ...org, expiresAt: 'soon' }],
+    ['no expiry member', { ...org, expiresAt: undefined }],
+    ['an unknown kind', { ...org, tokenKind: 'team' }],
+    ['no organization id', { ...org, organizationId: '' }],
+    ['no organization name', { ...org, organizationName: undefined }],
+    ['no token id', { ...org, tokenId: 7 }],
+  ])('an organization token with %s is no principal', (_, reply) => {
+    expect(principalFrom(reply, NOW)).toBeUndefined();
+  });
+
+  it('sessions and user tokens as before', () => {
+    expect(principalFrom({ kind: 'session', userId: 'u', sessionId: 's', expiresAt: LATER }, NOW)).toEqual({
+      kind: 'session',
+      userId: 'u',
+      sessionId: 's',
+      expiresAt: LATER,
+    });
+    expect(principalFrom({ kind: 'user-token', userId: 'u', tokenId: 't', expiresAt: null }, NOW)).toEqual({
+      kind: 'user-token',
+      userId: 'u',
+      tokenId: 't',
+      expiresAt: null,
+    });
+    expect(
+      principalFrom({ kind: 'user-token', userId: '', tokenId: 't', expiresAt: null }, NOW),
+    ).toBeUndefined();
+    expect(
+      principalFrom({ kind: 'session', userId: 'u', sessionId: 's', expiresAt: null }, NOW),
+    ).toBeUndefined();
+  });
+});
+
+describe('who a principal is to the services', () => {
+  it('an organization token acts as its organization and has no user id (404 on user routes)', () => {
+    const principal = principalFrom(
+      {
+        kind: 'organization-token',
+        tokenId: 'at-1',
+        organizationId: 'org-1',
+        organizationName: 'acme',
+        tokenKind: 'organization',
+        expiresAt: null,
+      },
+      NOW,
+    )!;
+    expect(actorOf(principal)).toEqual({ kind: 'organization', id: 'org-1' });
+    expect(() => userIdOf(principal)).toThrow(expect.objectContaining({ status: 404 }));
+  });
+
+  it('a session or user token acts as its user', () => {
+    const principal = { kind: 'user-token' as const, userId: 'user-1', tokenId: 'at-1', expiresAt: null };
+    expect(actorOf(principal)).toEqual({ kind: 'user', id: 'user-1' });
+    expect(userIdOf(principal)).toBe('user-1');
+  });
+});
