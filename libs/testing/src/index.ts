@@ -6,3 +6,4 @@ export * from './smtp';
 export * from './journeys/account-journey';
 export * from './distributed-env';
 export * from './wait';
+export * from './journeys/membership-journey';

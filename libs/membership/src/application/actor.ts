@@ -1,0 +1,30 @@
+import type { RequestMeta } from '@idp/contracts';
+import type { EventMetadata } from '@idp/eventing';
+import type { Actor } from '../domain/organization/organization.types';
+
+/**
+ * Who asks, as the organization aggregate knows actors: a user (session or user token), or an organization's own
+ * token. Anything else (no actor, `anonymous`, a team token, a `system` claim from outside) is `undefined`: such a
+ * caller sees no organization at all and cannot create one. `system` is only ever set by this service's own process
+ * manager, never taken from a request.
+ */
+export const actorOf = (meta: RequestMeta | undefined): Actor | undefined => {
+  const actor = meta?.actor;
+  if (!actor?.id) return undefined;
+  if (actor.kind === 'user') return { kind: 'user', userId: actor.id };
+  if (actor.kind === 'organization') return { kind: 'organization', organizationId: actor.id };
+  return undefined;
+};
+
+/** The process manager's actor (sign-up acceptance, account deletion). */
+export const SYSTEM_ACTOR: Actor = { kind: 'system' };
+
+/** Envelope metadata copied from a request onto the events it causes (audit, correlation, tracing). */
+export const metadataOf = (meta: RequestMeta | undefined): EventMetadata => {
+  const { actor, correlationId, traceparent } = meta ?? {};
+  return {
+    ...(actor ? { actor } : {}),
+    ...(correlationId ? { correlationId } : {}),
+    ...(traceparent ? { traceparent } : {}),
+  };
+};
