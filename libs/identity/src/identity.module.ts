@@ -26,7 +26,7 @@ import {
   UNIQUENESS_GUARD,
   type UniquenessGuard,
 } from '@idp/eventing';
-import { accountsProjection } from './application/accounts-projection/accounts.projection';
+import { accountsProjection, ProjectedAccounts } from './application/accounts-projection/accounts.projection';
 import {
   invitationsProjection,
   ProjectedInvitations,
@@ -55,7 +55,7 @@ export interface IdentityOptions {
   throttle?: ThrottlePolicy;
 }
 
-/** Token of the `accounts` projection runner (`catchUp()` in tests, status for operations). */
+/** Token of the `accounts` projection runner (what `get-account` reads; `catchUp()` in tests, status for operations). */
 export const ACCOUNTS_PROJECTION = Symbol('ACCOUNTS_PROJECTION');
 /** Token of the `invitations` projection runner (pending invitations learnt from `membership.events`). */
 export const INVITATIONS_PROJECTION = Symbol('INVITATIONS_PROJECTION');
@@ -126,6 +126,18 @@ export class IdentityModule implements OnModuleInit, OnApplicationBootstrap, OnM
           inject: [IDENTITY_EVENT_STORE, IDENTITY_LOGGER],
         },
         {
+          provide: ACCOUNTS_PROJECTION,
+          useFactory: (store: NotifyingEventStore, logger: IdentityLogger) =>
+            new ProjectionRunner(accountsProjection, {
+              events: store,
+              readStores: infra.readStores,
+              checkpoints: infra.projectionCheckpoints,
+              parked: infra.parkedEvents,
+              logger,
+            }),
+          inject: [IDENTITY_EVENT_STORE, IDENTITY_LOGGER],
+        },
+        {
           provide: IDENTITY_DEPS,
           useFactory: (
             store: NotifyingEventStore,
@@ -134,12 +146,14 @@ export class IdentityModule implements OnModuleInit, OnApplicationBootstrap, OnM
             secretBox: SecretBox,
             logger: IdentityLogger,
             invitations: ProjectionRunner,
+            accounts: ProjectionRunner,
           ): IdentityDeps => {
             return {
               store,
               guard,
               hasher,
               secretBox,
+              accounts: new ProjectedAccounts(infra.readStores, accounts),
               invitations: new ProjectedInvitations(infra.readStores, invitations),
               clock: options.clock ?? systemClock,
               userIds: options.userIds ?? userIdGenerator,
@@ -155,19 +169,8 @@ export class IdentityModule implements OnModuleInit, OnApplicationBootstrap, OnM
             SECRET_BOX,
             IDENTITY_LOGGER,
             INVITATIONS_PROJECTION,
+            ACCOUNTS_PROJECTION,
           ],
-        },
-        {
-          provide: ACCOUNTS_PROJECTION,
-          useFactory: (store: NotifyingEventStore, deps: IdentityDeps) =>
-            new ProjectionRunner(accountsProjection, {
-              events: store,
-              readStores: infra.readStores,
-              checkpoints: infra.projectionCheckpoints,
-              parked: infra.parkedEvents,
-              logger: deps.logger,
-            }),
-          inject: [IDENTITY_EVENT_STORE, IDENTITY_DEPS],
         },
       ],
       exports: [IDENTITY_DEPS, ACCOUNTS_PROJECTION, INVITATIONS_PROJECTION],
@@ -186,6 +189,8 @@ export class IdentityModule implements OnModuleInit, OnApplicationBootstrap, OnM
     this.store.subscribe(this.accounts);
     this.store.subscribe(this.invitations);
     await this.accounts.start();
+    // `get-account` and `get-user` answer from this read model: caught up with the store before serving.
+    await this.accounts.catchUp();
     await this.invitations.start();
     await issueInitialAdminToken(this.deps, this.iactPrinter);
   }

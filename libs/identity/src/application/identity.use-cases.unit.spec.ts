@@ -1,8 +1,10 @@
 import { IDENTITY_SEAL_CONTEXT, type RequestMeta } from '@idp/contracts';
-import { type EventStore, InMemoryEventStore, openPGliteEventStore } from '@idp/eventing';
+import { type EventStore, handleCommand, InMemoryEventStore, openPGliteEventStore } from '@idp/eventing';
+import { accountDecider } from '../domain/account/account.decider';
 import type { PasswordHasher } from '../domain/password';
 import { InsecureFakePasswordHasher } from '../infrastructure/password';
 import { allEvents, codeOf, testDeps } from '../testing/identity-test-deps';
+import { getAccount, getUser } from './account/get-account';
 import { authenticate } from './authenticate/authenticate';
 import { updateAccount } from './update-account/update-account';
 import { registerAccount } from './register-account/register-account';
@@ -199,6 +201,54 @@ describe.each(stores)('identity use cases on the %s', (_name, open) => {
       authenticate(deps, { meta, login: 'Mover@Example.com', password: PASSWORD }),
     ).resolves.toMatchObject({
       userId: id,
+    });
+  });
+
+  it('answers get-account and get-user from the accounts read model, each write waiting for it', async () => {
+    const deps = testDeps(store);
+    const created = await register(deps, 'reader', 'reader@example.com');
+    const reads = jest.spyOn(store, 'readStream');
+    try {
+      // Read-your-writes without reading the account stream: the sign-up waited for the read model.
+      await expect(getAccount(deps, { meta: as(created.id), userId: created.id })).resolves.toEqual(created);
+      await expect(getUser(deps, { meta: {}, userId: created.id })).resolves.toEqual({
+        id: created.id,
+        username: 'reader',
+        avatarUrl: created.avatarUrl,
+        isServiceAccount: false,
+      });
+      expect(reads).not.toHaveBeenCalled();
+    } finally {
+      reads.mockRestore();
+    }
+    const updated = await updateAccount(deps, {
+      meta: as(created.id),
+      userId: created.id,
+      username: 'reader-2',
+      email: 'reader-2@example.com',
+    });
+    expect(updated).toMatchObject({ username: 'reader-2', unconfirmedEmail: 'reader-2@example.com' });
+    await expect(getAccount(deps, { meta: as(created.id), userId: created.id })).resolves.toEqual(updated);
+    // Authorization is unchanged: only the user (or the platform) sees the private side.
+    await expect(
+      getAccount(deps, { meta: as('user-someoneelse'), userId: created.id }),
+    ).rejects.toMatchObject({
+      code: 'ACCOUNT.NOT_FOUND',
+    });
+    await expect(
+      getAccount(deps, { meta: { actor: { kind: 'system', id: 'test' } }, userId: created.id }),
+    ).resolves.toEqual(updated);
+    // Unknown and deleted accounts are not found (a read-model miss folds the stream to be sure).
+    await expect(getUser(deps, { meta: {}, userId: 'user-doesnotexist00' })).rejects.toMatchObject({
+      code: 'ACCOUNT.NOT_FOUND',
+    });
+    await handleCommand(store, `account-${created.id}`, accountDecider, {
+      type: 'DeleteAccount',
+      data: { now: deps.clock.now().toISOString() },
+    });
+    await deps.accounts.catchUp();
+    await expect(getAccount(deps, { meta: as(created.id), userId: created.id })).rejects.toMatchObject({
+      code: 'ACCOUNT.NOT_FOUND',
     });
   });
 

@@ -10,6 +10,10 @@ import {
   SecretBox,
 } from '@idp/eventing';
 import {
+  accountsProjection,
+  ProjectedAccounts,
+} from '../application/accounts-projection/accounts.projection';
+import {
   invitationsProjection,
   ProjectedInvitations,
 } from '../application/invitations/invitations.projection';
@@ -61,9 +65,18 @@ export const testDeps = (
     parked: new InMemoryParkedEventStore(),
     logger,
   });
+  // The `accounts` read model (in memory) that `getAccount`/`getUser` read; the use cases catch it up after writes.
+  const accountsRunner = new ProjectionRunner(accountsProjection, {
+    events: store,
+    readStores,
+    checkpoints: new InMemoryCheckpointStore(),
+    parked: new InMemoryParkedEventStore(),
+    logger,
+  });
   return {
     store,
     guard: new ReservationStreamGuard(store),
+    accounts: new ProjectedAccounts(readStores, accountsRunner),
     hasher: new InsecureFakePasswordHasher(),
     clock,
     userIds: userIdGenerator,

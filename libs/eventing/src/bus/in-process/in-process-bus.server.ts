@@ -83,6 +83,15 @@ export class InProcessBusServer extends Server implements CustomTransportStrateg
     return this.options.broker as T;
   }
 
+  /**
+   * The handler registered under this very pattern first: a plain topic name (`identity.get-account`) is its own
+   * route, and Nest's lookup would `JSON.parse` it (throwing and catching a SyntaxError) on every message. Anything
+   * not registered as is (a JSON pattern) goes through Nest's lookup as before.
+   */
+  override getHandlerByPattern(pattern: string): MessageHandler | null {
+    return this.messageHandlers.get(pattern) ?? super.getHandlerByPattern(pattern);
+  }
+
   // Mirrors ServerKafka.handleEvent, which (unlike Server.handleEvent) awaits an observable so its error
   // reaches the broker. `defaultValue` spares handlers returning EMPTY from a retried EmptyError.
   override async handleEvent(pattern: string, packet: ReadPacket, context: KafkaContext): Promise<unknown> {

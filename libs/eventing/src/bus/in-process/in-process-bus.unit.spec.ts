@@ -10,6 +10,7 @@ import { describeBusContract } from '../bus.contract';
 import { busRecord } from '../bus-record';
 import { InProcessBroker } from './in-process.broker';
 import { InProcessBusClient } from './in-process-bus.client';
+import { InProcessBusServer } from './in-process-bus.server';
 import { inProcessServerOptions } from './in-process-bus.options';
 
 const fastBroker = () =>
@@ -225,5 +226,21 @@ describe('in-process bus specifics', () => {
         key: 'account-1',
       },
     ]);
+  });
+
+  it('finds the handler of a plain topic name directly, and of a JSON pattern as Nest does', () => {
+    const server = new InProcessBusServer({ broker, groupId: 'g' });
+    const plain = jest.fn();
+    const json = jest.fn();
+    server.addHandler('identity.get-account', plain);
+    server.addHandler({ cmd: 'sum', v: 1 }, json);
+    const route = jest.spyOn(
+      server as unknown as { getRouteFromPattern(pattern: string): string },
+      'getRouteFromPattern',
+    );
+    expect(server.getHandlerByPattern('identity.get-account')).toBe(plain);
+    expect(route).not.toHaveBeenCalled(); // no JSON.parse of a name that is not JSON
+    expect(server.getHandlerByPattern('{"v":1,"cmd":"sum"}')).toBe(json);
+    expect(server.getHandlerByPattern('identity.unknown')).toBeNull();
   });
 });

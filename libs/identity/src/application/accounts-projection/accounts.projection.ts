@@ -1,12 +1,20 @@
 import type { AccountView } from '@idp/contracts';
-import { defineProjection, type ReadModel, type RecordedEvent } from '@idp/eventing';
+import {
+  defineProjection,
+  type ProjectionRunner,
+  type ReadModel,
+  type ReadStore,
+  type ReadStoreFactory,
+  type RecordedEvent,
+} from '@idp/eventing';
 import type { AccountEvent } from '../../domain/account/account.decider';
 import { gravatarUrl } from '../shared/account-store';
 
 /**
- * One document per account, for lists and searches (the admin users list, TFC-API §10). Eventually consistent:
- * never used where a caller must see its own write (those fold the account stream) nor for uniqueness (the
- * reservations are).
+ * One document per account: what `identity.get-account` and `identity.get-user` answer, and lists and searches (the
+ * admin users list, TFC-API §10). Every identity write to an account waits for this projection before it replies
+ * (`AccountsIndex.catchUp`), so a caller reads its own writes here; never used for uniqueness (the reservations are)
+ * nor for decisions (commands fold the account stream).
  */
 export type AccountDocument = Omit<AccountView, 'isServiceAccount' | 'twoFactor'>;
 
@@ -100,3 +108,40 @@ export const accountsProjection = defineProjection({
     else if (changes) await accounts.patch(id, changes, recorded.position);
   },
 });
+
+/** How use cases read the `accounts` read model (a port, so tests and hosts choose the read store). */
+export interface AccountsIndex {
+  /** The account's document, or undefined: unknown, deleted, or not projected yet. */
+  get(userId: string): Promise<AccountDocument | undefined>;
+  /**
+   * Resolves once the read model holds every event appended so far: what a write awaits before it replies, so that
+   * the writer's next read sees it (read-your-writes).
+   */
+  catchUp(): Promise<void>;
+}
+
+/** `AccountsIndex` on the `accounts` read model and the runner that projects it. */
+export class ProjectedAccounts implements AccountsIndex {
+  private store: Promise<ReadStore<AccountDocument>> | undefined;
+
+  constructor(
+    private readonly readStores: ReadStoreFactory,
+    private readonly runner: Pick<ProjectionRunner, 'catchUp'>,
+  ) {}
+
+  async get(userId: string): Promise<AccountDocument | undefined> {
+    return (await this.open()).get(userId);
+  }
+
+  catchUp(): Promise<void> {
+    return this.runner.catchUp();
+  }
+
+  private open(): Promise<ReadStore<AccountDocument>> {
+    this.store ??= this.readStores.open(accountsModel).catch((err: unknown) => {
+      this.store = undefined; // unreachable now: the next call tries again
+      throw err;
+    });
+    return this.store;
+  }
+}

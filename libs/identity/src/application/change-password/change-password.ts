@@ -37,5 +37,6 @@ export const changePassword = async (
     { type: 'ChangePassword', data: { currentPasswordValid: true, passwordHash, now: now.toISOString() } },
     commandMetadata(request.meta, now),
   );
+  await deps.accounts.catchUp(); // like every account write that replies with the account
   return toAccountView(result.state as LiveAccount);
 };

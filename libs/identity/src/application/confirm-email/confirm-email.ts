@@ -48,6 +48,7 @@ export const confirmEmail = async (
         error: err instanceof Error ? err.message : String(err),
       }),
     );
+  if (result.events.length) await deps.accounts.catchUp(); // read-your-writes for `get-account`
   return toAccountView(result.state as LiveAccount);
 };
 
@@ -68,5 +69,6 @@ export const resendConfirmation = async (deps: IdentityDeps, request: UserReques
     { type: 'ResendEmailConfirmation', data: { confirmation: pending } },
     commandMetadata(request.meta, now),
   );
+  if (result.events.length) await deps.accounts.catchUp(); // read-your-writes for `get-account`
   return toAccountView(result.state as LiveAccount);
 };

@@ -16,7 +16,13 @@ import {
   InvalidInitialAdminToken,
 } from '../../domain/iact/iact.decider';
 import { assertPasswordAcceptable } from '../../domain/password';
-import { commandMetadata, handleAccountCommands, loadAccount, toAccountView } from '../shared/account-store';
+import {
+  commandMetadata,
+  handleAccountCommands,
+  type LiveAccount,
+  loadAccount,
+  toAccountView,
+} from '../shared/account-store';
 import { Claims } from '../shared/claims';
 import type { IactPrinter, IdentityDeps } from '../shared/identity-deps';
 
@@ -92,6 +98,7 @@ export const createInitialAdmin = async (
   const now = deps.clock.now();
   const metadata = commandMetadata(request.meta, now);
   let consumed = false;
+  let account: LiveAccount;
   try {
     await claims.claim('username', username);
     await claims.claim('email', email);
@@ -102,7 +109,7 @@ export const createInitialAdmin = async (
       metadata,
     });
     consumed = true;
-    const account = await handleAccountCommands(
+    account = await handleAccountCommands(
       deps.store,
       userId,
       [
@@ -114,7 +121,6 @@ export const createInitialAdmin = async (
       ],
       metadata,
     );
-    return toAccountView(account);
   } catch (err) {
     const absent = await deps.store
       .readStream(accountStream(userId))
@@ -135,4 +141,6 @@ export const createInitialAdmin = async (
     }
     throw err;
   }
+  await deps.accounts.catchUp(); // read-your-writes for `get-account`
+  return toAccountView(account);
 };

@@ -39,6 +39,7 @@ export const registerAccount = async (
   const userId = deps.userIds.next();
   const claims = new Claims(deps.guard, userId, deps.logger);
   let appending = false;
+  let account: LiveAccount;
   try {
     await claims.claim('username', username);
     await claims.claim('email', email);
@@ -75,13 +76,16 @@ export const registerAccount = async (
       },
       commandMetadata(request.meta, now),
     );
-    return toAccountView(result.state as LiveAccount);
+    account = result.state as LiveAccount;
   } catch (err) {
     // An append can fail after it committed (connection lost before the reply): release only what is certainly
     // not in use, so that a failure can cost a name its availability, never its uniqueness.
     if (!appending || (await accountCertainlyAbsent(deps, userId))) await claims.releaseAll();
     throw err;
   }
+  // The next `get-account` of this user (after its first login) reads the `accounts` read model.
+  await deps.accounts.catchUp();
+  return toAccountView(account);
 };
 
 const accountCertainlyAbsent = async (deps: IdentityDeps, userId: string): Promise<boolean> => {

@@ -15,6 +15,11 @@ import {
   type AccountState,
   accountStream,
 } from '../../domain/account/account.decider';
+import type { AccountDocument } from '../accounts-projection/accounts.projection';
+import type { IdentityDeps } from './identity-deps';
+
+/** What account reads and writes need: the event store, and the `accounts` read model the writes wait for. */
+type AccountDeps = Pick<IdentityDeps, 'store' | 'accounts'>;
 
 export type LiveAccount = Extract<AccountState, { status: 'active' | 'suspended' }>;
 
@@ -36,7 +41,20 @@ export const commandMetadata = (meta: RequestMeta, now: Date): CommandMetadata =
   ...(meta.traceparent && { traceparent: meta.traceparent }),
 });
 
-/** `handleCommand` on `account-<userId>`. */
+/**
+ * The account as the `accounts` read model holds it: what `get-account` and `get-user` answer, without reading the
+ * event store. Every use case that writes to an account waits for that read model before it replies, so a caller
+ * sees its own writes. A miss (an unknown or deleted account, or a read model being rebuilt) is settled by folding the stream.
+ */
+export const readAccount = async (deps: AccountDeps, userId: string): Promise<AccountView> => {
+  const document = await deps.accounts.get(userId);
+  return document ? accountViewOf(document) : toAccountView(await loadLiveAccount(deps.store, userId));
+};
+
+/**
+ * `handleCommand` on `account-<userId>`. A use case that appended waits for `deps.accounts.catchUp()` before it
+ * replies (after its compensations: a failed catch-up must not undo a committed write).
+ */
 export const handleAccountCommand = (
   store: EventStore,
   userId: string,
@@ -104,6 +122,29 @@ export const toUserView = (account: LiveAccount): UserView => ({
   id: account.userId,
   username: account.username,
   avatarUrl: gravatarUrl(account.email),
+  isServiceAccount: false,
+});
+
+/** The same view from the account's `accounts` document (the same fields, in the same order). */
+export const accountViewOf = (document: AccountDocument): AccountView => ({
+  id: document.id,
+  username: document.username,
+  email: document.email,
+  unconfirmedEmail: document.unconfirmedEmail,
+  emailConfirmed: document.emailConfirmed,
+  avatarUrl: document.avatarUrl,
+  isAdmin: document.isAdmin,
+  isSuspended: document.isSuspended,
+  isServiceAccount: false,
+  twoFactor: { enabled: false, verified: false },
+  createdAt: document.createdAt,
+});
+
+/** The public side of an account (never the e-mail). */
+export const userViewOf = (account: AccountView): UserView => ({
+  id: account.id,
+  username: account.username,
+  avatarUrl: account.avatarUrl,
   isServiceAccount: false,
 });
 

@@ -1,5 +1,6 @@
 import type { Clock, EventStore, IdGenerator, SecretBox, UniquenessGuard } from '@idp/eventing';
 import type { ThrottlePolicy } from '../../domain/login/login-throttle.decider';
+import type { AccountsIndex } from '../accounts-projection/accounts.projection';
 import type { PasswordHasher } from '../../domain/password';
 import type { InvitationsIndex } from '../invitations/invitations.projection';
 import type { BackgroundJobs } from './background-jobs';
@@ -31,6 +32,11 @@ export interface IdentityDeps {
   userIds: IdGenerator;
   /** Seals e-mailed link tokens and the IACT. */
   secretBox: SecretBox;
+  /**
+   * The `accounts` read model: what `get-account` / `get-user` read; every account write waits for it
+   * (`catchUp`) before it returns, so a caller reads its own writes.
+   */
+  accounts: AccountsIndex;
   /** The pending invitations identity learnt of from `membership.events` (sign-up with an invitation token). */
   invitations: InvitationsIndex;
   throttle: ThrottlePolicy;

@@ -47,6 +47,7 @@ export const updateAccount = async (
 
   const claims = new Claims(deps.guard, userId, deps.logger);
   let state: LiveAccount = before;
+  let appended = false;
   try {
     if (newEmail !== undefined) await claims.claim('email', newEmail);
     if (newUsername !== undefined) await claims.claim('username', newUsername);
@@ -76,6 +77,7 @@ export const updateAccount = async (
         metadata,
       );
       state = result.state as LiveAccount;
+      appended ||= result.events.length > 0;
       for (const e of result.events)
         if (e.type === 'UsernameChanged' && !same(e.data.from, e.data.to))
           await release('username', e.data.from);
@@ -101,6 +103,7 @@ export const updateAccount = async (
         metadata,
       );
       if (result.events.length) {
+        appended = true;
         const previousPending = state.unconfirmedEmail;
         state = result.state as LiveAccount;
         if (previousPending !== null && !same(previousPending, email) && !same(previousPending, state.email))
@@ -108,8 +111,12 @@ export const updateAccount = async (
       }
     } catch (err) {
       if (newEmail !== undefined) await release('email', newEmail);
+      // The username change stands: the caller's next read sees it, whatever failed here.
+      if (appended) await deps.accounts.catchUp().catch(() => undefined);
       throw err;
     }
   }
+  // After the compensations above: a failed catch-up must not release what a committed change holds.
+  if (appended) await deps.accounts.catchUp(); // read-your-writes for `get-account`
   return toAccountView(state);
 };
