@@ -10,12 +10,22 @@ export const SECRET_LOG_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
   'res.headers["set-cookie"]',
+  // Top level (`logger.warn({ password })`) and one level down (`{ body: { password } }`).
+  'password',
   '*.password',
+  'password_confirmation',
   '*.password_confirmation',
+  'current_password',
   '*.current_password',
+  'token',
   '*.token',
+  'secret',
   '*.secret',
+  'sealedToken',
+  '*.sealedToken',
+  'otp',
   '*.otp',
+  'code',
   '*.code',
 ];
 

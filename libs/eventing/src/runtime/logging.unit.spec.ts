@@ -36,6 +36,26 @@ describe('logging: levels and the request log', () => {
   });
 });
 
+describe('logging: redaction paths', () => {
+  it('redacts secrets at the top level of a log object and one level down', async () => {
+    const { default: pino } = await import('pino');
+    const lines: string[] = [];
+    const logger = pino(
+      { redact: { paths: SECRET_LOG_PATHS, censor: '[redacted]' } },
+      { write: (line: string) => void lines.push(line) },
+    );
+    logger.warn({ password: 'p1', token: 't1', sealedToken: 's1', body: { password: 'p2', code: '123456' } });
+    const line = JSON.parse(lines[0]!);
+    expect(line).toMatchObject({
+      password: '[redacted]',
+      token: '[redacted]',
+      sealedToken: '[redacted]',
+      body: { password: '[redacted]', code: '[redacted]' },
+    });
+    expect(lines[0]).not.toMatch(/p1|t1|s1|p2|123456/);
+  });
+});
+
 describe.each(['info', 'warn'])('logging through a Nest app at %s', (level) => {
   const lines: Array<Record<string, any>> = [];
   let app: NestFastifyApplication;
