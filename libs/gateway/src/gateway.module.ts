@@ -3,6 +3,7 @@ import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { AUTH_CLOCK, CREDENTIAL_CACHE } from './auth/auth.tokens';
 import { AuthenticationGuard } from './auth/authentication.guard';
 import { CredentialCache } from './auth/credential-cache';
+import { CredentialEvictionHandlers } from './auth/credential-eviction.handlers';
 import { ServiceClient } from './bus/service-client';
 import { GATEWAY_CONFIG, type GatewayConfig, loadGatewayConfig } from './config/gateway-config';
 import { GatewayDocs } from './docs/gateway-docs';
@@ -47,6 +48,8 @@ import { OrganizationTokenController } from './routes/organization-token.control
     TeamsController,
     InvitationsController,
     OrganizationTokenController,
+    // Not HTTP: evicts revoked credentials from the cache on token and identity events (every replica).
+    CredentialEvictionHandlers,
   ],
   providers: [
     { provide: GATEWAY_CONFIG, useFactory: () => loadGatewayConfig() },

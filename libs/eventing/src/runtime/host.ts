@@ -19,7 +19,7 @@ import type { BusClient } from '../bus/bus-client';
 import { BusEventPublisher } from '../bus/bus-event.publisher';
 import { InProcessBroker } from '../bus/in-process/in-process.broker';
 import { inProcessClientOptions, inProcessServerOptions } from '../bus/in-process/in-process-bus.options';
-import { kafkaClientOptions, kafkaServerOptions } from '../bus/kafka/kafka-bus.options';
+import { instanceGroupId, kafkaClientOptions, kafkaServerOptions } from '../bus/kafka/kafka-bus.options';
 import { ConfigError, type InfraConfig, loadInfraConfig } from '../config/infra-config';
 import { assertReachable } from '../config/reachability';
 import { EventRelay } from '../relay/event-relay';
@@ -54,8 +54,24 @@ export interface HostOptions {
   services: HostedService[];
   /** Other modules (the gateway). */
   modules?: Array<Type<unknown> | DynamicModule>;
-  /** Consumer group of this process: one per service, shared by its replicas (`platform` when embedded). */
+  /**
+   * Consumer group of this process: one per service, shared by its replicas (`platform` when embedded). On Kafka it
+   * is namespaced like the topics: `KAFKA_TOPIC_PREFIX` + this (two deployments sharing a cluster under different
+   * prefixes must not share groups: kafkajs assigns a group's partitions across all its members whatever each
+   * subscribed to, so one deployment's requests would be handed to the other's processes and never answered).
+   */
   consumerGroup: string;
+  /**
+   * Kafka only. `false` (default): the replicas of this process share `consumerGroup` — each event is handled by one
+   * of them — and a new group starts at the earliest retained event (services: nothing published before their first
+   * start is lost). `true`: each process consumes in a group of its own, `<group>.<host>.<pid>.<random>`,
+   * so that **every** replica receives **every** event (fan-out), starting at the latest offset (older events mean
+   * nothing to state that starts empty, and a fresh group from the earliest would replay the whole history at every
+   * boot); the group is deleted when the process shuts down cleanly (a crashed process's group expires after the
+   * broker's `offsets.retention.minutes`). For per-replica in-memory state: the gateway's credential cache.
+   * Embedded, the in-process bus already hands every event to every handler of the one process.
+   */
+  groupPerProcess?: boolean;
   /** What a distributed process cannot run without: each must be configured explicitly, or it refuses to start. */
   needs?: Need[];
   /** Default: `loadInfraConfig()` (the environment). */
@@ -178,11 +194,16 @@ export const startHost = async (options: HostOptions): Promise<NestFastifyApplic
 
   let server: CustomStrategy;
   let client: BusClient;
+  let group = options.consumerGroup;
   if (config.kafkaBrokers) {
+    group = `${config.kafkaTopicPrefix ?? ''}${options.consumerGroup}`;
+    if (options.groupPerProcess) group = instanceGroupId(group);
     const kafka = {
       brokers: config.kafkaBrokers,
       clientId: options.process,
-      groupId: options.consumerGroup,
+      groupId: group,
+      eventsFrom: options.groupPerProcess ? ('latest' as const) : ('earliest' as const),
+      deleteGroupOnClose: options.groupPerProcess ?? false,
       sessionTimeoutMs: config.kafkaSessionTimeoutMs,
       heartbeatIntervalMs: config.kafkaSessionTimeoutMs && Math.floor(config.kafkaSessionTimeoutMs / 6),
       topicPrefix: config.kafkaTopicPrefix,
@@ -231,7 +252,7 @@ export const startHost = async (options: HostOptions): Promise<NestFastifyApplic
   app
     .get(Logger)
     .log(
-      `${options.process} (${config.mode}) listening on ${await app.getUrl()}; bus: ${config.kafkaBrokers ? 'Kafka' : 'in-process'}; ${shared.describe.join('; ')}${stores ? `; stores: ${stores}` : ''}`,
+      `${options.process} (${config.mode}) listening on ${await app.getUrl()}; bus: ${config.kafkaBrokers ? `Kafka (group ${group})` : 'in-process'}; ${shared.describe.join('; ')}${stores ? `; stores: ${stores}` : ''}`,
     );
   return app;
 };

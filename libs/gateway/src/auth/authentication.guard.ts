@@ -1,12 +1,24 @@
 import { ORGANIZATION_TOKEN_KINDS, type OrganizationTokenKind, TOKEN } from '@idp/contracts';
 import { sha256Hex } from '@idp/eventing';
-import { type CanActivate, type ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
+import {
+  type CanActivate,
+  type ExecutionContext,
+  Inject,
+  Injectable,
+  Logger,
+  Optional,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { ServiceClient } from '../bus/service-client';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import { notFound, unauthorized } from '../errors/json-api-error';
 import { API_PREFIX } from '../http/json-api-controller';
 import { type Principal, PUBLIC_ROUTE, type RequestContext, requestContextOf } from '../http/request-context';
+import { tooManyAuthenticationFailures } from '../rate-limit/auth-failure-limit';
+import { clientNetwork } from '../rate-limit/rate-limit-key';
+import { AUTH_FAILURE_LIMITER } from '../rate-limit/rate-limit.tokens';
+import type { TokenBucketLimiter } from '../rate-limit/token-bucket';
 import { AUTH_CLOCK, CREDENTIAL_CACHE } from './auth.tokens';
 import type { CredentialCache } from './credential-cache';
 import { presentedCredential } from './session-cookie';
@@ -73,17 +85,25 @@ const mayUseRoute = (principal: Principal): boolean =>
  * ended or expired one: 401 `{"errors":[{"status":"401","title":"unauthorized"}]}`. The token service not answering
  * is a 503, never a 401 (a client must not drop its token for our outage). An `audit-trails` organization token is
  * a valid credential that may use no route here: 404.
+ *
+ * Guessing is throttled per client address (IPv6: per /64): each refused credential — malformed, unknown, ended
+ * or expired — draws from a budget of `AUTH_FAILURE_LIMIT` per minute (`AUTH_FAILURE_LIMITER`); once it is spent,
+ * every credential from that address is answered 429 before it is even hashed, until the budget refills. Accepted
+ * credentials draw nothing; a request without any credential is a plain 401 and draws nothing either.
  */
 @Injectable()
 export class AuthenticationGuard implements CanActivate {
   private readonly logger = new Logger('AuthenticationGuard');
-  private readonly inFlight = new Map<string, Promise<Principal | undefined>>();
+  /** Verifications under way, by credential hash, with the cache generation each started at. */
+  private readonly inFlight = new Map<string, { call: Promise<Principal | undefined>; generation: number }>();
 
   constructor(
     private readonly reflector: Reflector,
     private readonly services: ServiceClient,
     @Inject(CREDENTIAL_CACHE) private readonly cache: CredentialCache,
     @Inject(AUTH_CLOCK) private readonly now: () => number,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    @Optional() @Inject(AUTH_FAILURE_LIMITER) private readonly failures: TokenBucketLimiter | null = null,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -97,31 +117,52 @@ export class AuthenticationGuard implements CanActivate {
     if (isPublic) return true;
 
     const presented = presentedCredential(request);
-    if (!presented || presented.source === 'invalid') throw unauthorized();
+    if (!presented) throw unauthorized();
     const ctx = requestContextOf(request);
+    const address = this.failures ? clientNetwork(ctx.ip) : '';
+    if (this.failures) {
+      const budget = this.failures.peek(address);
+      if (!budget.allowed) throw tooManyAuthenticationFailures(this.config, budget.retryAfterMs);
+    }
+    if (presented.source === 'invalid') throw this.refused(address);
     const hash = sha256Hex(presented.token);
     const principal = this.cache.get(hash) ?? (await this.verify(hash, presented.token, ctx));
-    if (!principal) throw unauthorized();
+    if (!principal) throw this.refused(address);
     if (!mayUseRoute(principal)) throw notFound();
     ctx.principal = principal;
     ctx.credentialHash = hash;
     return true;
   }
 
+  /** A refused credential: the 401, after drawing one from the address's budget of failures. */
+  private refused(address: string) {
+    this.failures?.take(address);
+    return unauthorized();
+  }
+
+  /**
+   * Asks the token service; concurrent requests with one credential share one call — unless an eviction happened
+   * since it started (its answer may predate a revocation: a request arriving after the eviction asks anew). An
+   * eviction while the token service answers (a revocation event overtaking the reply) must not be undone by
+   * caching the answer either: the cache refuses it when its generation moved on.
+   */
   private verify(hash: string, token: string, ctx: RequestContext): Promise<Principal | undefined> {
+    const generation = this.cache.generation;
     const pending = this.inFlight.get(hash);
-    if (pending) return pending;
+    if (pending?.generation === generation) return pending.call;
     const call = this.services
       .request(TOKEN.verifyCredential, { token }, { context: ctx, allowEmpty: true })
       .then((reply) => {
         const principal = principalFrom(reply, this.now());
-        if (principal) this.cache.set(hash, principal);
+        if (principal) this.cache.set(hash, principal, generation);
         else if (reply !== null && reply !== undefined)
           this.logger.warn('token.verify-credential answered something that is not a credential; refused');
         return principal;
       })
-      .finally(() => this.inFlight.delete(hash));
-    this.inFlight.set(hash, call);
+      .finally(() => {
+        if (this.inFlight.get(hash)?.call === call) this.inFlight.delete(hash);
+      });
+    this.inFlight.set(hash, { call, generation });
     return call;
   }
 }

@@ -50,6 +50,12 @@ export interface GatewayConfig {
   authCacheMaxEntries: number;
   /** How long a request to a service may take before the client gets a 503 (`BUS_REQUEST_TIMEOUT_MS`, 10000). */
   busTimeoutMs: number;
+  /**
+   * Refused credentials allowed per minute per client address (IPv6: per /64) before further credentials from it
+   * are refused with a 429 without being looked at (`AUTH_FAILURE_LIMIT`, default 10, a burst of as many, refilled
+   * continuously; `0` turns it off, as does `API_RATE_LIMITING_ENABLED=false`). Accepted credentials draw nothing.
+   */
+  authFailureLimit: number;
 }
 
 /** Injection token of the `GatewayConfig`. */
@@ -65,6 +71,7 @@ export const DEFAULT_GATEWAY_CONFIG: GatewayConfig = {
   authCacheTtlMs: 5_000,
   authCacheMaxEntries: 10_000,
   busTimeoutMs: 10_000,
+  authFailureLimit: 10,
 };
 
 // Visible ASCII and spaces only: anything else is either invalid in a header or a header-injection attempt.
@@ -138,6 +145,11 @@ export const loadGatewayConfig = (env: NodeJS.ProcessEnv = process.env): Gateway
     fallback: DEFAULT_GATEWAY_CONFIG.busTimeoutMs,
     min: 100,
     max: 300_000,
+  });
+  config.authFailureLimit = parseInteger('AUTH_FAILURE_LIMIT', env.AUTH_FAILURE_LIMIT, {
+    fallback: DEFAULT_GATEWAY_CONFIG.authFailureLimit,
+    min: 0,
+    max: 100_000,
   });
   return config;
 };

@@ -14,6 +14,7 @@ describe('gateway configuration', () => {
       authCacheTtlMs: 5000,
       authCacheMaxEntries: 10000,
       busTimeoutMs: 10000,
+      authFailureLimit: 10,
     });
   });
 
@@ -31,6 +32,7 @@ describe('gateway configuration', () => {
         AUTH_CACHE_TTL_MS: '0',
         AUTH_CACHE_MAX_ENTRIES: '500',
         BUS_REQUEST_TIMEOUT_MS: '2500',
+        AUTH_FAILURE_LIMIT: '0',
       }),
     ).toEqual({
       appName: 'HCP Terraform',
@@ -45,6 +47,7 @@ describe('gateway configuration', () => {
       authCacheTtlMs: 0,
       authCacheMaxEntries: 500,
       busTimeoutMs: 2500,
+      authFailureLimit: 0,
     });
   });
 
@@ -66,6 +69,8 @@ describe('gateway configuration', () => {
     [{ AUTH_CACHE_TTL_MS: '600000' }, 'AUTH_CACHE_TTL_MS'],
     [{ AUTH_CACHE_MAX_ENTRIES: '0' }, 'AUTH_CACHE_MAX_ENTRIES'],
     [{ BUS_REQUEST_TIMEOUT_MS: '5s' }, 'BUS_REQUEST_TIMEOUT_MS'],
+    [{ AUTH_FAILURE_LIMIT: '-1' }, 'AUTH_FAILURE_LIMIT'],
+    [{ AUTH_FAILURE_LIMIT: '10/min' }, 'AUTH_FAILURE_LIMIT'],
   ])('%j is a ConfigError naming %s', (env, setting) => {
     let err: unknown;
     try {

@@ -13,6 +13,8 @@ import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import { JsonApiException } from '../errors/json-api-error';
 import { API_PREFIX } from '../http/json-api-controller';
 import { PUBLIC_ROUTE, requestContextOf } from '../http/request-context';
+import { authFailureLimiterProvider } from './auth-failure-limit';
+import { resetSeconds } from './rate-limit-headers';
 import { rateLimitKey } from './rate-limit-key';
 import { RATE_LIMIT_CLOCK, RATE_LIMITER } from './rate-limit.tokens';
 import { TokenBucketLimiter } from './token-bucket';
@@ -25,9 +27,7 @@ const isApiRoute = (request: FastifyRequest): boolean => {
   return route === API_ROOT || route.startsWith(`${API_ROOT}/`);
 };
 
-/** `X-RateLimit-Reset`: seconds, fractional, rounded up to the millisecond (never 0 on a refusal). */
-export const resetSeconds = (retryAfterMs: number): string =>
-  String(Math.max(1, Math.ceil(retryAfterMs)) / 1000);
+export { resetSeconds };
 
 /** TFC's 429 (TFC-API §1.4, §1.8), with the allowed rate and the time until a request may pass again. */
 export const tooManyRequests = (limit: number, retryAfterMs: number): JsonApiException =>
@@ -100,10 +100,13 @@ export const rateLimiterProvider: Provider = {
 
 /**
  * Everything rate limiting needs, for a module's `providers`, **after** the `APP_GUARD` of `AuthenticationGuard`:
- * the clock (monotonic), the limiter and the global guard.
+ * the clock (monotonic), the limiter, the failed-authentication limiter (`AuthenticationGuard` uses it) and the
+ * global guard.
  */
 export const rateLimitProviders: Provider[] = [
   { provide: RATE_LIMIT_CLOCK, useValue: () => performance.now() },
   rateLimiterProvider,
+  // Read by AuthenticationGuard (refused credentials per client address), not by RateLimitGuard.
+  authFailureLimiterProvider,
   { provide: APP_GUARD, useClass: RateLimitGuard },
 ];

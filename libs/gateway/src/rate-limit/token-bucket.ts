@@ -85,6 +85,19 @@ export class TokenBucketLimiter {
     return { allowed: false, remaining: 0, retryAfterMs: ((1 - bucket.tokens) * 1000) / this.ratePerSecond };
   }
 
+  /**
+   * Whether `key`'s bucket has a token, without taking it: nothing is created, consumed or reordered. For budgets
+   * that only some outcomes draw from (failed credential checks): `peek` before the work, `take` after a failure.
+   */
+  peek(key: string): RateLimitDecision {
+    const bucket = this.buckets.get(key);
+    if (!bucket) return { allowed: true, remaining: Math.floor(this.burst) };
+    const elapsedMs = Math.max(0, this.now() - bucket.updatedAt);
+    const tokens = Math.min(this.burst, bucket.tokens + (elapsedMs * this.ratePerSecond) / 1000);
+    if (tokens >= 1 - EPSILON) return { allowed: true, remaining: Math.floor(tokens) };
+    return { allowed: false, remaining: 0, retryAfterMs: ((1 - tokens) * 1000) / this.ratePerSecond };
+  }
+
   /** How many buckets are held (for tests and metrics). */
   get size(): number {
     return this.buckets.size;

@@ -127,6 +127,31 @@ describe('TokenBucketLimiter', () => {
     expect(l.take('u').allowed).toBe(true);
   });
 
+  it('peek() tells whether a token is there without taking it, creating a bucket or reordering', () => {
+    const l = limiter({ ratePerSecond: 10 / 60, burst: 10, maxKeys: 2 });
+    expect(l.peek('ip')).toEqual({ allowed: true, remaining: 10 });
+    expect(l.size).toBe(0);
+    takeN(l, 'ip', 10);
+    const refused = l.peek('ip');
+    if (refused.allowed) throw new Error('expected a refusal');
+    expect(refused.retryAfterMs).toBeCloseTo(6_000, 6);
+    now += 1_500;
+    const later = l.peek('ip');
+    if (later.allowed) throw new Error('expected a refusal');
+    expect(later.retryAfterMs).toBeCloseTo(4_500, 6);
+    // Peeking again and again consumes nothing.
+    now += 4_500;
+    expect(l.peek('ip')).toEqual({ allowed: true, remaining: 1 });
+    expect(l.peek('ip')).toEqual({ allowed: true, remaining: 1 });
+    expect(l.take('ip')).toEqual({ allowed: true, remaining: 0 });
+    expect(l.peek('ip').allowed).toBe(false);
+    // A peek does not make a key recently used: 'ip' is still the oldest and goes first.
+    l.take('other');
+    l.peek('ip');
+    l.take('third');
+    expect(l.peek('ip')).toEqual({ allowed: true, remaining: 10 });
+  });
+
   it('clear() drops every bucket', () => {
     const l = limiter({ ratePerSecond: 1 });
     l.take('u');

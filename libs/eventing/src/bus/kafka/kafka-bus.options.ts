@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { ConnectionOptions } from 'node:tls';
 import type { Type } from '@nestjs/common';
 import type { ClientProxy, CustomClientOptions, CustomStrategy, KafkaOptions } from '@nestjs/microservices';
@@ -14,8 +16,25 @@ import { KafkaBusServer, type TopicProvisioning } from './kafka-bus.server';
 export interface KafkaBusConfig {
   brokers: string[];
   clientId: string;
-  /** The service's consumer group: one per service, shared by its replicas. */
+  /**
+   * The service's consumer group: one per service, shared by its replicas (work-sharing). A process that must see
+   * every event itself (fan-out: the gateway's cache eviction) uses a group of its own, `instanceGroupId(base)`.
+   */
   groupId: string;
+  /**
+   * Where the group starts on an **event** topic it has no committed offset for. `earliest` (default): every
+   * retained event, so nothing published before a service's first start is lost. `latest`: only what is published
+   * once the server has started (for per-process groups to which older events mean nothing, and which would
+   * otherwise replay the whole topic at every boot). Request topics always start at the latest offset.
+   */
+  eventsFrom?: 'earliest' | 'latest';
+  /**
+   * Delete the server's consumer group when it closes cleanly (default false). For per-process groups, which no
+   * later process will ever join: otherwise each boot leaves one behind until the broker expires it
+   * (`offsets.retention.minutes` after it became empty, 7 days by default). A group that still has members (or a
+   * crashed process's group) is left to that expiry.
+   */
+  deleteGroupOnClose?: boolean;
   /** Dev only: let kafkajs auto-create topics on produce/subscribe (the broker must allow it too). Default false. */
   allowAutoTopicCreation?: boolean;
   /** Create the topics this process uses before it subscribes/produces (see `ensureTopics`). Default true. */
@@ -107,11 +126,31 @@ const kafkaOptions = (cfg: KafkaBusConfig): Required<KafkaOptions>['options'] =>
   };
 };
 
+/** Kafka group ids are free text; these keep them readable in tools and safe in metrics labels. */
+const GROUP_ID_UNSAFE = /[^A-Za-z0-9._-]+/g;
+
+/**
+ * A consumer group for this process alone: `<base>.<host>.<pid>.<random>` (host name sanitised and capped, 4 random
+ * bytes so that a restarted container — same host name, same pid 1 — never rejoins its predecessor's group). Every
+ * process consuming in such a group receives every event (fan-out) instead of sharing partitions with its
+ * replicas. Pair it with `eventsFrom: 'latest'` and `deleteGroupOnClose`.
+ */
+export const instanceGroupId = (
+  base: string,
+  instance: { hostname?: string; pid?: number; random?: string } = {},
+): string => {
+  const host = (instance.hostname ?? hostname()).replace(GROUP_ID_UNSAFE, '-').slice(0, 63) || 'host';
+  const pid = instance.pid ?? process.pid;
+  const random = instance.random ?? randomBytes(4).toString('hex');
+  return `${base}.${host}.${pid}.${random}`;
+};
+
 /**
  * Microservice options for `NestFactory.createMicroservice` / `app.connectMicroservice`: a
  * `KafkaBusServer` consuming every handler pattern as a topic in `cfg.groupId`.
- * - A new group starts at the earliest retained record (`fromBeginning`): Nest's default, "latest",
- *   silently skips everything published before a service's first start.
+ * - A new group starts at the earliest retained record of its event topics (`fromBeginning`): Nest's
+ *   default, "latest", silently skips everything published before a service's first start. `eventsFrom:
+ *   'latest'` opts out, for per-process groups.
  * - Offsets are committed only for handled records: after each batch, every second or every 100 records,
  *   which bounds the duplicates a crash causes.
  * Build one per microservice (the strategy instance serves one app). Throws on an empty broker list.
@@ -122,7 +161,7 @@ export const kafkaServerOptions = (cfg: KafkaBusConfig): CustomStrategy => {
     strategy: new KafkaBusServer(
       {
         ...options,
-        subscribe: { fromBeginning: true },
+        subscribe: { fromBeginning: cfg.eventsFrom !== 'latest' },
         run: {
           autoCommit: true,
           autoCommitInterval: 1_000,
@@ -133,6 +172,7 @@ export const kafkaServerOptions = (cfg: KafkaBusConfig): CustomStrategy => {
       },
       provisioning(cfg),
       cfg.topicPrefix ?? '',
+      { deleteGroupOnClose: cfg.deleteGroupOnClose ?? false },
     ),
   };
 };

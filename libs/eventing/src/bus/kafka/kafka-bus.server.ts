@@ -16,13 +16,23 @@ export interface TopicProvisioning {
   replicationFactor: number;
 }
 
+/** Options of `KafkaBusServer` beyond Nest's. */
+export interface KafkaBusServerExtras {
+  /** Delete the consumer group after a clean `close()` (per-process groups; see `KafkaBusConfig`). */
+  deleteGroupOnClose?: boolean;
+}
+
 /**
- * Nest's `ServerKafka` with two changes, everything else (consumer group, per-partition sequential
+ * Nest's `ServerKafka` with these changes, everything else (consumer group, per-partition sequential
  * `eachMessage`, request replies) is Nest's:
  * - the topics of every handler pattern are created before the consumer subscribes (unless provisioning
  *   is off), so a service boots against a cluster with auto-creation disabled;
+ * - event topics start at the earliest record for a new group unless `subscribe.fromBeginning` is false,
+ *   request topics always at the latest; the server reports started only after its first fetch whenever a
+ *   topic starts at the latest offset (that fetch is when the offset is fixed);
  * - an event handler returning an observable that completes empty is a success (Nest's `lastValueFrom`
- *   would reject with EmptyError and have the record redelivered forever).
+ *   would reject with EmptyError and have the record redelivered forever);
+ * - optionally, the consumer group is deleted on a clean close (`deleteGroupOnClose`).
  *
  * Delivery guarantee (verified by the contract suite): kafkajs resolves an offset only after `eachMessage`
  * resolved, and ServerKafka awaits an event handler's promise/observable, whose error (passed through
@@ -35,8 +45,32 @@ export class KafkaBusServer extends ServerKafka {
     options: Required<KafkaOptions>['options'],
     private readonly provisioning: TopicProvisioning | null,
     private readonly topicPrefix = '',
+    private readonly extras: KafkaBusServerExtras = {},
   ) {
     super(options);
+  }
+
+  /**
+   * Nest's close (consumer and producer disconnected: the member leaves its group), then, with
+   * `deleteGroupOnClose`, the group itself is deleted. Best effort: a failure is logged, never thrown, so
+   * shutdown goes on; a group the broker still sees members in is left to its expiry.
+   */
+  override async close(): Promise<void> {
+    const client = this.client;
+    const hadConsumer = this.consumer !== null && this.consumer !== undefined;
+    await super.close();
+    if (!this.extras.deleteGroupOnClose || !client || !hadConsumer) return;
+    const admin = client.admin();
+    try {
+      await admin.connect();
+      await admin.deleteGroups([this.groupId]);
+    } catch (err) {
+      this.logger.warn(
+        `consumer group ${this.groupId} not deleted (${err instanceof Error ? err.message : String(err)}); the broker expires it`,
+      );
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
   }
 
   /** Handlers register under the prefixed topic; an incoming topic is already prefixed (idempotent). */
@@ -62,16 +96,18 @@ export class KafkaBusServer extends ServerKafka {
     const events = patterns.filter(([, h]) => h.isEventHandler).map(([p]) => p);
     const requests = patterns.filter(([, h]) => !h.isEventHandler).map(([p]) => p);
     const subscribe = this.options.subscribe ?? {};
+    const eventsFromBeginning = subscribe.fromBeginning ?? true;
     if (events.length > 0)
       await consumer.subscribe({
         ...subscribe,
         topics: events,
-        fromBeginning: subscribe.fromBeginning ?? true,
+        fromBeginning: eventsFromBeginning,
       });
     if (requests.length > 0)
       await consumer.subscribe({ ...subscribe, topics: requests, fromBeginning: false });
-    // A new group fixes "latest" at its first fetch, after run() resolved: wait for it, or a request sent in that
-    // window would be skipped (KafkaBusClient does the same for replies).
+    // A new group fixes "latest" at its first fetch, after run() resolved: wait for it, or a request (or, for a
+    // group whose events start at the latest offset, an event) sent in that window would be skipped
+    // (KafkaBusClient does the same for replies).
     let stop = () => {};
     let timer: NodeJS.Timeout | undefined;
     const firstFetch = new Promise<void>((resolve) => {
@@ -80,7 +116,7 @@ export class KafkaBusServer extends ServerKafka {
     });
     try {
       await consumer.run({ ...(this.options.run ?? {}), eachMessage: this.getMessageHandler() });
-      if (requests.length > 0) await firstFetch;
+      if (requests.length > 0 || (events.length > 0 && !eventsFromBeginning)) await firstFetch;
     } finally {
       stop();
       clearTimeout(timer);
