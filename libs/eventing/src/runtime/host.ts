@@ -22,6 +22,7 @@ import { inProcessClientOptions, inProcessServerOptions } from '../bus/in-proces
 import { instanceGroupId, kafkaClientOptions, kafkaServerOptions } from '../bus/kafka/kafka-bus.options';
 import { ConfigError, type InfraConfig, loadInfraConfig } from '../config/infra-config';
 import { assertReachable } from '../config/reachability';
+import { NotifyingEventStore } from '../projection/notifying-event.store';
 import { EventRelay } from '../relay/event-relay';
 import { boot, exitOnSignals } from './boot';
 import { loggingModule } from './logging';
@@ -114,13 +115,15 @@ class HostLifecycle
     const publisher = new BusEventPublisher(bus);
     this.relays = hosted.services
       .filter(({ hosted }) => hosted.topic)
-      .map(
-        ({ hosted, resources }) =>
-          new EventRelay(
-            { events: resources.infra.eventStore, checkpoints: resources.relayCheckpoints, publisher },
-            { topic: hosted.topic!, select: hosted.select },
-          ),
-      );
+      .map(({ hosted, resources }) => {
+        const store = resources.infra.eventStore;
+        const relay = new EventRelay(
+          { events: store, checkpoints: resources.relayCheckpoints, publisher },
+          { topic: hosted.topic!, select: hosted.select },
+        );
+        if (store instanceof NotifyingEventStore) store.subscribe(relay);
+        return relay;
+      });
     const relays = this.relays;
     new Gauge({
       name: 'relay_lag_events',

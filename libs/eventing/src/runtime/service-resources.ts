@@ -10,6 +10,7 @@ import type { EventStore } from '../event-store/event-store.port';
 import { InMemoryCheckpointStore } from '../event-store/in-memory/in-memory-checkpoint-store';
 import { NamespacedEventStore } from '../event-store/namespaced/namespaced-event-store';
 import { InMemoryParkedEventStore } from '../projection/in-memory/in-memory-parked-event.store';
+import { NotifyingEventStore } from '../projection/notifying-event.store';
 import { MongoParkedEventStore } from '../projection/mongo/mongo-parked-event.store';
 import { InMemoryReadStoreFactory } from '../read-store/in-memory/in-memory-read.store';
 import { MongoCheckpointStore } from '../read-store/mongo/mongo-checkpoint.store';
@@ -158,6 +159,10 @@ export const openServiceResources = async (
     );
   }
 
+  // Every append through the service wakes this process's relay of that store (see `HostLifecycle`), so an event
+  // leaves for the bus within milliseconds instead of at the relay's next poll. Appends from other processes (other
+  // replicas of the service) are still found by the poll.
+  eventStore = new NotifyingEventStore(eventStore);
   const { mongo } = shared;
   const infra: ServiceInfrastructure = mongo
     ? {
