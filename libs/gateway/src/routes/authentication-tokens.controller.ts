@@ -146,7 +146,7 @@ export class AuthenticationTokensController {
     const userId = userIdOf(principal);
     const tokenId = pathId(id);
     await this.request(USER_TOKEN.revokeUserToken, { userId, tokenId });
-    // This gateway stops honouring it at once; others within their cache TTL (event-driven eviction comes later).
+    // This gateway stops honouring it at once; the others when `token.events` reaches them (ADR 010).
     this.cache.evictToken(tokenId);
   }
 

@@ -158,7 +158,7 @@ export class OrganizationTokenController {
       organizationId: organization.id,
       kind,
     });
-    // This gateway stops honouring it at once; others within their cache TTL (event-driven eviction comes later).
+    // This gateway stops honouring it at once; the others when `token.events` reaches them (ADR 010).
     this.cache.evictOrganizationToken(organization.id, kind);
     this.cache.evictToken(tokenId);
   }
