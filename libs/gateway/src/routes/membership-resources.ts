@@ -176,7 +176,8 @@ export const entitlementSetResource = (view: EntitlementsView): ResourceObject<'
 /**
  * An organization membership (TFC-API §7): `status`, `email`, `created-at`, `is-org-two-factor-required`;
  * relationships `user` (`data: null` while invited), `organization` (id = name), `teams` (those the caller may
- * see).
+ * see). `meta.caller-is-owner` marks the organizations the caller owns (the caller's own list shows where they
+ * are an owner; TFC documents no attribute for it, and clients ignore `meta`).
  */
 export const membershipResource = (view: MembershipView): ResourceObject<'organization-memberships'> =>
   resource(
@@ -197,6 +198,7 @@ export const membershipResource = (view: MembershipView): ResourceObject<'organi
         teams: toMany('teams', view.teamIds),
       },
       links: { self: membershipPath(view.id) },
+      meta: { 'caller-is-owner': view.isOwner },
     },
   );
 

@@ -181,6 +181,7 @@ export const runMembershipJourney = async (
   expect(promoted.status).toBe(204);
   const aliceOwn = await as(alice).call('GET', '/api/v2/organization-memberships');
   const aliceMembership: string = aliceOwn.json.data[0].id;
+  expect(aliceOwn.json.data[0].meta['caller-is-owner']).toBe(true);
   expect((await as(alice).call('DELETE', `/api/v2/organization-memberships/${aliceMembership}`)).status).toBe(
     204,
   );
