@@ -5,6 +5,7 @@ import {
   freePort,
   runMembershipJourney,
   startApp,
+  startReadyApps,
   startSmtpServer,
   type StartedProcess,
   type TestSmtpServer,
@@ -35,12 +36,7 @@ describeWithInfra(['postgres', 'kafka', 'mongo'], 'memberships, distributed serv
       SMTP_URL: smtp.url,
       PUBLIC_URL: `http://127.0.0.1:${gatewayPort}`,
     };
-    for (const app of ['identity', 'membership', 'token', 'notification']) {
-      const port = await freePort();
-      const p = startApp(app, { ...shared, PORT: String(port) });
-      processes.push(p);
-      await waitReady(`http://127.0.0.1:${port}`, p, 90_000);
-    }
+    await startReadyApps(['identity', 'membership', 'token', 'notification'], shared, processes);
     const gateway = startApp('gateway', {
       ...shared,
       PORT: String(gatewayPort),

@@ -8,6 +8,7 @@ import {
   freePort,
   linkToken,
   startApp,
+  startReadyApps,
   startSmtpServer,
   type StartedProcess,
   type TestSmtpServer,
@@ -55,12 +56,7 @@ describeWithInfra(
       smtp = await startSmtpServer();
       const [portA, portB] = [await freePort(), await freePort()];
       const shared = { ...deployment.env, SMTP_URL: smtp.url, PUBLIC_URL: `http://127.0.0.1:${portA}` };
-      for (const app of ['identity', 'token', 'notification', 'membership']) {
-        const port = await freePort();
-        const p = startApp(app, { ...shared, PORT: String(port) });
-        processes.push(p);
-        await waitReady(`http://127.0.0.1:${port}`, p, 90_000);
-      }
+      await startReadyApps(['identity', 'token', 'notification', 'membership'], shared, processes);
       for (const port of [portA, portB]) {
         const gateway = startApp('gateway', {
           ...shared,

@@ -68,3 +68,27 @@ export const waitReady = async (url: string, p: StartedProcess, timeoutMs = 30_0
   }
   throw new Error(`not ready within ${timeoutMs} ms:\n${p.output()}`);
 };
+
+/**
+ * Starts each app as its own process on a free port with `env`, one after the other, each ready before the next
+ * starts (a distributed deployment's services, in dependency order). Every started process is pushed onto
+ * `started` at once, so the caller's teardown stops it even when a later one fails to start. Resolves with the
+ * base URL of each app, in order.
+ */
+export const startReadyApps = async (
+  apps: readonly string[],
+  env: Record<string, string | undefined>,
+  started: StartedProcess[],
+  timeoutMs = 90_000,
+): Promise<string[]> => {
+  const urls: string[] = [];
+  for (const app of apps) {
+    const port = await freePort();
+    const p = startApp(app, { ...env, PORT: String(port) });
+    started.push(p);
+    const url = `http://127.0.0.1:${port}`;
+    await waitReady(url, p, timeoutMs);
+    urls.push(url);
+  }
+  return urls;
+};
