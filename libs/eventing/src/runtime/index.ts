@@ -7,3 +7,4 @@ export * from './readiness';
 export * from './service-infrastructure';
 export * from './service-resources';
 export * from './answer-as-rpc';
+export * from './parse-request';

@@ -25,7 +25,7 @@ import {
 } from '../domain/organization-token/organization-token.decider';
 import { credentialHash, isApiTokenSecret, organizationTokenIdFor } from './credentials';
 import type { OrganizationTokenDocument } from './organization-tokens.projection';
-import { InvalidTokenRequest } from './request-errors';
+import { invalidTokenRequest } from './request-errors';
 import { metadataOf } from './session.service';
 import type { UserTokenActivity } from './user-token-activity';
 import { normalizeExpiry } from './user-token.service';
@@ -47,7 +47,7 @@ const creatorOf = (meta: RequestMeta | undefined): TokenCreator => {
   const actor = meta?.actor;
   if (actor?.kind === 'user' && actor.id) return { type: 'users', id: actor.id };
   if (actor?.kind === 'organization' && actor.id) return { type: 'organizations', id: actor.id };
-  throw new InvalidTokenRequest('meta.actor: must be a user or an organization', 'meta.actor');
+  throw invalidTokenRequest('meta.actor: must be a user or an organization', 'meta.actor');
 };
 
 /**
