@@ -11,6 +11,7 @@ import {
   type TestSmtpServer,
   uniqueName,
   waitReady,
+  waitUntilServing,
 } from '@idp/testing';
 
 // Accounts end to end in distributed mode: gateway, identity, token and notification as separate processes over
@@ -40,6 +41,7 @@ describeWithInfra(['postgres', 'kafka', 'mongo'], 'accounts, distributed service
     const gateway = startApp('gateway', { ...shared, PORT: String(gatewayPort) });
     processes.push(gateway);
     await waitReady(`http://127.0.0.1:${gatewayPort}`, gateway, 90_000);
+    await waitUntilServing(`http://127.0.0.1:${gatewayPort}`);
 
     const username = uniqueName('grace').replace(/_/g, '-');
     await runAccountJourney(`http://127.0.0.1:${gatewayPort}`, smtp, {

@@ -11,6 +11,7 @@ import {
   type TestSmtpServer,
   uniqueName,
   waitReady,
+  waitUntilServing,
 } from '@idp/testing';
 
 // The membership journey in distributed mode: gateway, identity, membership, token and notification as separate
@@ -44,6 +45,7 @@ describeWithInfra(['postgres', 'kafka', 'mongo'], 'memberships, distributed serv
     });
     processes.push(gateway);
     await waitReady(`http://127.0.0.1:${gatewayPort}`, gateway, 90_000);
+    await waitUntilServing(`http://127.0.0.1:${gatewayPort}`);
 
     await runMembershipJourney(
       `http://127.0.0.1:${gatewayPort}`,

@@ -92,3 +92,23 @@ export const startReadyApps = async (
   }
   return urls;
 };
+
+/**
+ * Waits until a gateway's requests reach the services: on a fresh Kafka broker the consumer groups may still be
+ * forming right after the processes report ready, and a request in that window times out (503). Polls a request
+ * identity always answers (`202` for any address, no mail for an unknown one) until it does.
+ */
+export const waitUntilServing = async (baseUrl: string, timeoutMs = 60_000): Promise<void> => {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await fetch(`${baseUrl}/api/v2/account/password-reset`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/vnd.api+json' },
+      body: JSON.stringify({ data: { type: 'users', attributes: { email: 'warm-up@example.invalid' } } }),
+    }).catch(() => undefined);
+    if (res?.status === 202) return;
+    if (Date.now() > deadline)
+      throw new Error(`${baseUrl} did not reach its services within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+};
