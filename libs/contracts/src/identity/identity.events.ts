@@ -42,7 +42,11 @@ export type IdentityIntegrationEvent =
   | { type: 'AccountUnsuspended'; data: { userId: string } }
   | { type: 'SiteAdminGranted'; data: { userId: string } }
   | { type: 'SiteAdminRevoked'; data: { userId: string } }
-  | { type: 'AccountDeleted'; data: { userId: string } };
+  | { type: 'AccountDeleted'; data: { userId: string } }
+  /** Two-factor authentication became active (after a verified code); never carries the secret. */
+  | { type: 'TwoFactorEnabled'; data: { userId: string; delivery: 'app' | 'sms' } }
+  /** Two-factor authentication was turned off, by the user (with their password) or by a site admin. */
+  | { type: 'TwoFactorDisabled'; data: { userId: string; by: 'user' | 'admin' } };
 
 export type IdentityEventType = IdentityIntegrationEvent['type'];
 

@@ -30,6 +30,7 @@ export const MEMBERSHIP = {
   listTeamMemberships: 'membership.list-team-memberships',
   getInvitation: 'membership.get-invitation',
   acceptInvitation: 'membership.accept-invitation',
+  userOwnerships: 'membership.user-ownerships',
 } as const;
 
 export type MembershipPattern = (typeof MEMBERSHIP)[keyof typeof MEMBERSHIP];
@@ -360,6 +361,24 @@ export interface Done {
   ok: true;
 }
 
+/**
+ * `membership.user-ownerships` (actor `system` only: the gateway asks it on behalf of identity-side rules): the
+ * organizations whose owners team has `userId` as an active member. Site administration refuses to delete the sole
+ * owner of an organization (TFC-API §10); disabling 2FA is refused while an owned organization requires it (§12).
+ */
+export const userOwnershipsRequest = z.object({ meta: requestMetaSchema, userId: z.string().max(64) });
+export type UserOwnershipsRequest = z.infer<typeof userOwnershipsRequest>;
+export interface UserOwnershipsView {
+  organizations: Array<{
+    id: string;
+    name: string;
+    /** No other active member of the owners team. */
+    soleOwner: boolean;
+    /** `collaborator-auth-policy` is `two_factor_mandatory`. */
+    twoFactorRequired: boolean;
+  }>;
+}
+
 /** Request and reply of every membership pattern (errors come back as `RpcErrorBody`). */
 export interface MembershipMessages {
   [MEMBERSHIP.createOrganization]: { request: CreateOrganizationRequest; reply: OrganizationResult };
@@ -383,4 +402,5 @@ export interface MembershipMessages {
   [MEMBERSHIP.listTeamMemberships]: { request: ListTeamMembershipsRequest; reply: MembershipList };
   [MEMBERSHIP.getInvitation]: { request: InvitationRequest; reply: InvitationView };
   [MEMBERSHIP.acceptInvitation]: { request: InvitationRequest; reply: MembershipResult };
+  [MEMBERSHIP.userOwnerships]: { request: UserOwnershipsRequest; reply: UserOwnershipsView };
 }
