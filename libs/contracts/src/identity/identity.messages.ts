@@ -15,6 +15,12 @@ export const IDENTITY = {
   completePasswordReset: 'identity.complete-password-reset',
   retrieveIact: 'identity.retrieve-iact',
   createInitialAdmin: 'identity.create-initial-admin',
+  /**
+   * Site administration (TFC-API §10): a site admin turns off a user's 2FA. Request `UserRequest` (the target in
+   * `userId`, the admin in `meta.actor`); `ACCOUNT.NOT_FOUND` for a non-admin actor or an unknown user,
+   * `TWO_FACTOR.NOT_ENABLED` (400) when the user has no 2FA.
+   */
+  adminDisableTwoFactor: 'identity.admin-disable-two-factor',
 } as const;
 
 // Strings arrive from the HTTP edge already shape-checked; the service validates meaning (username rules,
@@ -125,4 +131,5 @@ export interface IdentityMessages {
   [IDENTITY.completePasswordReset]: { request: CompletePasswordResetRequest; reply: Acknowledged };
   [IDENTITY.retrieveIact]: { request: RetrieveIactRequest; reply: RetrieveIactResult };
   [IDENTITY.createInitialAdmin]: { request: CreateInitialAdminRequest; reply: AccountView };
+  [IDENTITY.adminDisableTwoFactor]: { request: UserRequest; reply: AccountView };
 }
