@@ -7,6 +7,7 @@ import type { MembershipService } from './application/membership.service';
 import {
   anonymous,
   asOrganization,
+  asSystem,
   asUser,
   configuredInfrastructure,
   failure,
@@ -832,6 +833,67 @@ const describeMembership = (
             }),
           ),
         ).toMatchObject({ code: 'MEMBERSHIP.LAST_OWNER_FORBIDDEN' });
+      });
+    });
+
+    describe('user ownerships', () => {
+      it('lists the organizations a user owns, sole or shared, by name; not member-only ones or invitations to the owners team', async () => {
+        const alice = await user('alice');
+        const solo = await createOrg(alice, 'own-solo');
+        const shared = await createOrg(alice, 'own-shared');
+        const bob = await joined(alice, shared.name);
+        await svc.addTeamMembers({
+          ...asUser(alice.userId),
+          teamId: shared.ownersTeamId,
+          usernames: [bob.username],
+        });
+        const carol = await user('carol');
+        const elsewhere = await createOrg(carol, 'own-elsewhere');
+        await joined(carol, elsewhere.name); // someone else, so alice's membership below is not the only one
+        const { token } = await invite(carol.userId, elsewhere.name, alice.email);
+        await svc.acceptInvitation({ ...asUser(alice.userId), token }); // a plain member: not owned
+        const dave = await user('dave');
+        await invite(carol.userId, elsewhere.name, dave.email, [elsewhere.ownersTeamId]); // invited, not active
+
+        expect(await svc.userOwnerships({ ...asSystem(), userId: alice.userId })).toEqual({
+          organizations: [
+            { id: shared.id, name: shared.name, soleOwner: false, twoFactorRequired: false },
+            { id: solo.id, name: solo.name, soleOwner: true, twoFactorRequired: false },
+          ],
+        });
+        expect(await svc.userOwnerships({ ...asSystem(), userId: bob.userId })).toEqual({
+          organizations: [{ id: shared.id, name: shared.name, soleOwner: false, twoFactorRequired: false }],
+        });
+        expect(await svc.userOwnerships({ ...asSystem(), userId: carol.userId })).toEqual({
+          organizations: [
+            { id: elsewhere.id, name: elsewhere.name, soleOwner: true, twoFactorRequired: false },
+          ],
+        });
+        for (const userId of [dave.userId, 'user-nobody'])
+          expect(await svc.userOwnerships({ ...asSystem(), userId })).toEqual({ organizations: [] });
+
+        // Bob leaves the owners team: alice is the sole owner of both again. A deleted organization is gone.
+        await svc.removeTeamMembers({
+          ...asUser(alice.userId),
+          teamId: shared.ownersTeamId,
+          usernames: [bob.username],
+        });
+        await svc.deleteOrganization({ ...asUser(alice.userId), organization: solo.name });
+        expect(await svc.userOwnerships({ ...asSystem(), userId: alice.userId })).toEqual({
+          organizations: [{ id: shared.id, name: shared.name, soleOwner: true, twoFactorRequired: false }],
+        });
+        expect(await svc.userOwnerships({ ...asSystem(), userId: bob.userId })).toEqual({
+          organizations: [],
+        });
+      });
+
+      it('answers only the system actor: users (the owner included), organization tokens and anonymous callers get NOT_FOUND', async () => {
+        const alice = await user('alice');
+        const org = await createOrg(alice, 'own-private');
+        for (const meta of [asUser(alice.userId), asOrganization(org.id), anonymous()])
+          expect(await failure(svc.userOwnerships({ ...meta, userId: alice.userId }))).toMatchObject({
+            code: 'ORGANIZATION.NOT_FOUND',
+          });
       });
     });
 

@@ -14,6 +14,7 @@ import {
   type RequestMeta,
   type TeamView,
   type TeamVisibility,
+  type UserOwnershipsView,
 } from '@idp/contracts';
 import { newLinkToken } from '@idp/eventing';
 import { Controller, Inject } from '@nestjs/common';
@@ -898,6 +899,29 @@ export class FakeMembershipHandlers {
       ),
       isOrgTwoFactorRequired: org.settings.collaboratorAuthPolicy === 'two_factor_mandatory',
     };
+  }
+
+  /** `membership.user-ownerships`: the organizations `userId` owns (system actor only, NOT_FOUND otherwise). */
+  @MessagePattern(MEMBERSHIP.userOwnerships)
+  userOwnerships(@Payload() p: P): UserOwnershipsView {
+    this.begin(MEMBERSHIP.userOwnerships, p);
+    if (p.meta?.actor?.kind !== 'system') fail('ORGANIZATION.NOT_FOUND', 'organization not found');
+    const organizations = [...this.s.organizations.values()]
+      .map((org) => {
+        const owners = [...this.s.teams.get(org.ownersTeamId)!.memberIds]
+          .map((id) => this.s.memberships.get(id))
+          .filter((m) => m?.status === 'active' && m.userId !== null);
+        return { org, owners };
+      })
+      .filter(({ owners }) => owners.some((m) => m!.userId === p.userId))
+      .sort((a, b) => a.org.name.toLowerCase().localeCompare(b.org.name.toLowerCase()))
+      .map(({ org, owners }) => ({
+        id: org.id,
+        name: org.name,
+        soleOwner: owners.length === 1,
+        twoFactorRequired: org.settings.collaboratorAuthPolicy === 'two_factor_mandatory',
+      }));
+    return { organizations };
   }
 
   @MessagePattern(MEMBERSHIP.acceptInvitation)

@@ -27,6 +27,8 @@ import {
   type TeamResult,
   updateOrganizationRequest,
   updateTeamRequest,
+  userOwnershipsRequest,
+  type UserOwnershipsView,
 } from '@idp/contracts';
 import { answerAsRpc, fromEventMessage, InvalidEventMessage, type RecordedEvent } from '@idp/eventing';
 import type { IdentityReactions } from './identity-reactions';
@@ -154,6 +156,11 @@ export class MembershipHandlers {
   @MessagePattern(MEMBERSHIP.acceptInvitation)
   acceptInvitation(@Payload() body: unknown): Promise<MembershipResult> {
     return answerAsRpc(() => this.service.acceptInvitation(parseRequest(invitationRequest, body)));
+  }
+
+  @MessagePattern(MEMBERSHIP.userOwnerships)
+  userOwnerships(@Payload() body: unknown): Promise<UserOwnershipsView> {
+    return answerAsRpc(() => this.service.userOwnerships(parseRequest(userOwnershipsRequest, body)));
   }
 
   /**

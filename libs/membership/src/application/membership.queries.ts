@@ -17,6 +17,7 @@ import type {
   TeamList,
   TeamResult,
   TeamView,
+  UserOwnershipsView,
 } from '@idp/contracts';
 import type { Filter, ReadStore, Search } from '@idp/eventing';
 import {
@@ -504,6 +505,38 @@ export class MembershipQueries {
     ]);
     const page = await this.membershipPage(org, facts, docs, request.include);
     return { ...page, ...paged(total, request.page), statusCounts: statusCountsOf(counts) };
+  }
+
+  // ------------------------------------------------------------------------------------------------ ownerships
+
+  /**
+   * The organizations whose owners team has `userId` as an active member (`membership.user-ownerships`), sorted by
+   * name: `soleOwner` when no other active member is on the owners team, `twoFactorRequired` when the organization
+   * requires 2FA. Only for the `system` actor (the service decides that; this is the read).
+   */
+  async userOwnerships(userId: string): Promise<UserOwnershipsView> {
+    const mine = await this.stores.memberships.find({ where: { userId, status: 'active' } });
+    if (!mine.length) return { organizations: [] };
+    const teamsByOrg = new Map(mine.map((m) => [m.orgId, m.teamIds]));
+    const orgs = await this.stores.organizations.find({
+      where: { id: { $in: [...teamsByOrg.keys()] } },
+      sort: [['nameLower', 'asc']],
+    });
+    const owned = orgs.filter((o) => teamsByOrg.get(o.id)?.includes(o.ownersTeamId));
+    const organizations = await Promise.all(
+      owned.map(async (org) => {
+        const owners = await this.stores.memberships.count({
+          where: { orgId: org.id, teamIds: org.ownersTeamId, status: 'active' },
+        });
+        return {
+          id: org.id,
+          name: org.name,
+          soleOwner: owners <= 1,
+          twoFactorRequired: org.settings.collaboratorAuthPolicy === 'two_factor_mandatory',
+        };
+      }),
+    );
+    return { organizations };
   }
 
   // ------------------------------------------------------------------------------------------------- lookups

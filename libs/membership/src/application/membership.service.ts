@@ -24,6 +24,8 @@ import type {
   TeamResult,
   UpdateOrganizationRequest,
   UpdateTeamRequest,
+  UserOwnershipsRequest,
+  UserOwnershipsView,
 } from '@idp/contracts';
 import { MEMBERSHIP_SEAL_CONTEXT } from '@idp/contracts';
 import {
@@ -516,6 +518,20 @@ export class MembershipService {
     if (!accepted || accepted.type !== 'InvitationAccepted') throw new InvitationNotFound();
     await this.deps.runner.catchUp();
     return this.deps.queries.getMembership(accepted.data.membershipId, actor);
+  }
+
+  // ------------------------------------------------------------------------------------------------ ownerships
+
+  /**
+   * The organizations the user owns (`membership.user-ownerships`), for the `system` actor only (the gateway asks
+   * on behalf of site administration and of identity's 2FA disabling); anyone else gets `OrganizationNotFound`, as
+   * for any organization they may not see. The read models are caught up first, so an ownership another replica
+   * has just recorded counts.
+   */
+  async userOwnerships(request: UserOwnershipsRequest): Promise<UserOwnershipsView> {
+    if (request.meta.actor?.kind !== 'system') throw new OrganizationNotFound();
+    await this.deps.runner.catchUp();
+    return this.deps.queries.userOwnerships(request.userId);
   }
 
   // ------------------------------------------------------------------------------------------ process manager

@@ -158,6 +158,9 @@ export const asOrganization = (organizationId: string): { meta: RequestMeta } =>
 
 export const anonymous = (): { meta: RequestMeta } => ({ meta: {} });
 
+/** Request metadata of the platform itself (the gateway asking on behalf of site administration or identity). */
+export const asSystem = (): { meta: RequestMeta } => ({ meta: { actor: { kind: 'system', id: 'gateway' } } });
+
 /** The error a failed call rejected with (fails the test when it resolved). */
 export const failure = (p: Promise<unknown>): Promise<{ code?: string; message?: string }> =>
   p.then(
