@@ -1,3 +1,4 @@
 export * from './token.messages';
 export * from './token.events';
 export * from './organization-token.messages';
+export * from './team-token.messages';

@@ -1,4 +1,5 @@
 import type { OrganizationTokenKind, TokenCreator } from './organization-token.messages';
+import type { TeamTokenCreator } from './team-token.messages';
 
 /**
  * Events the token service publishes on `token.events` (integration events: the relay maps its stored events to
@@ -11,6 +12,12 @@ export type UserTokenRevokeReason = 'revoked' | 'account-deleted';
 
 /** `replaced`: a new token of that kind was created; `deleted`: DELETE; `organization-deleted`: its organization. */
 export type OrganizationTokenRevokeReason = 'replaced' | 'deleted' | 'organization-deleted';
+
+/**
+ * `replaced`: a new legacy token of the team was created; `deleted`: DELETE (one or bulk); `team-deleted`,
+ * `organization-deleted`: its team or organization.
+ */
+export type TeamTokenRevokeReason = 'replaced' | 'deleted' | 'team-deleted' | 'organization-deleted';
 
 export type TokenIntegrationEvent =
   | {
@@ -56,6 +63,22 @@ export type TokenIntegrationEvent =
         kind: OrganizationTokenKind;
         reason: OrganizationTokenRevokeReason;
       };
+    }
+  | {
+      type: 'TeamTokenCreated';
+      data: {
+        tokenId: string;
+        teamId: string;
+        organizationId: string;
+        description: string | null;
+        expiredAt: string | null;
+        createdAt: string;
+        createdBy: TeamTokenCreator;
+      };
+    }
+  | {
+      type: 'TeamTokenRevoked';
+      data: { tokenId: string; teamId: string; organizationId: string; reason: TeamTokenRevokeReason };
     };
 
 export type TokenEventType = TokenIntegrationEvent['type'];

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { requestMetaSchema } from '../rpc';
 import type { OrganizationTokenCredential } from './organization-token.messages';
+import type { TeamTokenCredential } from './team-token.messages';
 
 /**
  * Request-reply patterns the token service answers (gateway → token). Browser sessions, user and organization API
@@ -150,7 +151,8 @@ export interface UserTokenCredential {
  * What a credential proves. `null` for an unknown, ended, revoked or expired one, or a user token of a suspended
  * user: the gateway answers 401. User and organization tokens share one secret shape (`<14>.atlasv1.<67>`).
  */
-export type VerifyResult = SessionCredential | UserTokenCredential | OrganizationTokenCredential | null;
+export type VerifyResult =
+  SessionCredential | UserTokenCredential | OrganizationTokenCredential | TeamTokenCredential | null;
 
 /** A user API token as its owner sees it (TFC-API §4). Times are ISO 8601. Never the secret. */
 export interface UserTokenView {
