@@ -2,6 +2,8 @@ import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload, RpcException } from '@nestjs/microservices';
 import type { z } from 'zod';
 import {
+  adminListUsersRequest,
+  adminUserActionRequest,
   authenticateRequest,
   changePasswordRequest,
   completePasswordResetRequest,
@@ -16,6 +18,7 @@ import {
 } from '@idp/contracts';
 import { answerAsRpc } from '@idp/eventing';
 import { getAccount, getUser } from './application/account/get-account';
+import { adminGetUser, adminListUsers, adminUserAction } from './application/admin/admin-users';
 import { authenticate } from './application/authenticate/authenticate';
 import { changePassword } from './application/change-password/change-password';
 import { confirmEmail, resendConfirmation } from './application/confirm-email/confirm-email';
@@ -114,6 +117,21 @@ export class IdentityController {
   @MessagePattern(IDENTITY.retrieveIact)
   retrieveIact(@Payload() payload: unknown) {
     return handle(retrieveIactRequest, payload, (r) => retrieveIact(this.deps, r));
+  }
+
+  @MessagePattern(IDENTITY.adminListUsers)
+  adminListUsers(@Payload() payload: unknown) {
+    return handle(adminListUsersRequest, payload, (r) => adminListUsers(this.deps, r));
+  }
+
+  @MessagePattern(IDENTITY.adminGetUser)
+  adminGetUser(@Payload() payload: unknown) {
+    return handle(userRequest, payload, (r) => adminGetUser(this.deps, r));
+  }
+
+  @MessagePattern(IDENTITY.adminUserAction)
+  adminUserAction(@Payload() payload: unknown) {
+    return handle(adminUserActionRequest, payload, (r) => adminUserAction(this.deps, r));
   }
 
   @MessagePattern(IDENTITY.createInitialAdmin)

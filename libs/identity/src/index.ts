@@ -22,6 +22,7 @@ export * from './application/update-account/update-account';
 export * from './application/change-password/change-password';
 export * from './application/password-reset/password-reset';
 export * from './application/iact/initial-admin';
+export * from './application/admin/admin-users';
 export * from './application/accounts-projection/accounts.projection';
 export * from './application/invitations/invitations.projection';
 export * from './application/invitations/invitation-token';

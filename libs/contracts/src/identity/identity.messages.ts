@@ -21,6 +21,17 @@ export const IDENTITY = {
    * `TWO_FACTOR.NOT_ENABLED` (400) when the user has no 2FA.
    */
   adminDisableTwoFactor: 'identity.admin-disable-two-factor',
+  /**
+   * Site administration (TFC-API §10), all answered `ACCOUNT.NOT_FOUND` when `meta.actor` is not an active site
+   * admin (as for an unknown user): the users list (`AdminListUsersRequest` → `AdminUserList`), one user
+   * (`UserRequest` → `AccountView`), and the account actions (`AdminUserActionRequest` → `AccountView`; for
+   * `delete`, the account as it was). Refusals: `ACCOUNT.INVALID_TRANSITION` (400: already suspended, not
+   * suspended, already admin, not admin), `ACCOUNT.LAST_SITE_ADMIN` (422: the last active site admin revoking,
+   * suspending or deleting themselves).
+   */
+  adminListUsers: 'identity.admin-list-users',
+  adminGetUser: 'identity.admin-get-user',
+  adminUserAction: 'identity.admin-user-action',
 } as const;
 
 // Strings arrive from the HTTP edge already shape-checked; the service validates meaning (username rules,
@@ -68,7 +79,27 @@ export const createInitialAdminRequest = z.object({
   password,
 });
 
+export const adminListUsersRequest = z.object({
+  meta: requestMetaSchema,
+  /** Case-insensitive match anywhere in the username or the e-mail. */
+  q: text(256).optional(),
+  admin: z.boolean().optional(),
+  suspended: z.boolean().optional(),
+  /** 1-based. */
+  pageNumber: z.number().int().min(1).max(1_000_000),
+  pageSize: z.number().int().min(1).max(100),
+});
+export const ADMIN_USER_ACTIONS = ['suspend', 'unsuspend', 'grant_admin', 'revoke_admin', 'delete'] as const;
+export type AdminUserAction = (typeof ADMIN_USER_ACTIONS)[number];
+export const adminUserActionRequest = z.object({
+  meta: requestMetaSchema,
+  userId: text(64),
+  action: z.enum(ADMIN_USER_ACTIONS),
+});
+
 export type RegisterAccountRequest = z.infer<typeof registerAccountRequest>;
+export type AdminListUsersRequest = z.infer<typeof adminListUsersRequest>;
+export type AdminUserActionRequest = z.infer<typeof adminUserActionRequest>;
 export type AuthenticateRequest = z.infer<typeof authenticateRequest>;
 export type ConfirmEmailRequest = z.infer<typeof confirmEmailRequest>;
 export type UserRequest = z.infer<typeof userRequest>;
@@ -96,6 +127,13 @@ export interface AccountView {
 
 /** The public projection (`GET /users/:id`): never the e-mail. */
 export type UserView = Pick<AccountView, 'id' | 'username' | 'avatarUrl' | 'isServiceAccount'>;
+
+/** A page of the admin users list, sorted by username; `total` matches the filters, `statusCounts` the instance. */
+export interface AdminUserList {
+  users: AccountView[];
+  total: number;
+  statusCounts: { total: number; suspended: number; admin: number };
+}
 
 export interface AuthenticateResult {
   userId: string;
@@ -132,4 +170,7 @@ export interface IdentityMessages {
   [IDENTITY.retrieveIact]: { request: RetrieveIactRequest; reply: RetrieveIactResult };
   [IDENTITY.createInitialAdmin]: { request: CreateInitialAdminRequest; reply: AccountView };
   [IDENTITY.adminDisableTwoFactor]: { request: UserRequest; reply: AccountView };
+  [IDENTITY.adminListUsers]: { request: AdminListUsersRequest; reply: AdminUserList };
+  [IDENTITY.adminGetUser]: { request: UserRequest; reply: AccountView };
+  [IDENTITY.adminUserAction]: { request: AdminUserActionRequest; reply: AccountView };
 }

@@ -1,7 +1,9 @@
 import type { AccountView } from '@idp/contracts';
 import {
   defineProjection,
+  type Filter,
   type ProjectionRunner,
+  type Query,
   type ReadModel,
   type ReadStore,
   type ReadStoreFactory,
@@ -16,7 +18,10 @@ import { gravatarUrl } from '../shared/account-store';
  * (`AccountsIndex.catchUp`), so a caller reads its own writes here; never used for uniqueness (the reservations are)
  * nor for decisions (commands fold the account stream).
  */
-export type AccountDocument = Omit<AccountView, 'isServiceAccount' | 'twoFactor'>;
+export type AccountDocument = Omit<AccountView, 'isServiceAccount' | 'twoFactor'> & {
+  /** Two-factor authentication is on (verified at enrolment); absent in documents built before version 2. */
+  twoFactorEnabled?: boolean;
+};
 
 export const accountsModel: ReadModel<AccountDocument> = {
   name: 'accounts',
@@ -56,6 +61,10 @@ const changesOf = (event: AccountEvent): Changes | 'delete' | undefined => {
       return { isAdmin: false };
     case 'AccountDeleted':
       return 'delete';
+    case 'TwoFactorEnabled':
+      return { twoFactorEnabled: true };
+    case 'TwoFactorDisabled':
+      return { twoFactorEnabled: false };
     default:
       return undefined;
   }
@@ -67,7 +76,7 @@ const changesOf = (event: AccountEvent): Changes | 'delete' | undefined => {
  */
 export const accountsProjection = defineProjection({
   name: 'accounts',
-  version: 1,
+  version: 2,
   handles: [
     'AccountRegistered',
     'EmailChangeRequested',
@@ -79,6 +88,8 @@ export const accountsProjection = defineProjection({
     'SiteAdminGranted',
     'SiteAdminRevoked',
     'AccountDeleted',
+    'TwoFactorEnabled',
+    'TwoFactorDisabled',
   ],
   readModels: { accounts: accountsModel },
   async apply(recorded: RecordedEvent, { accounts }) {
@@ -98,6 +109,7 @@ export const accountsProjection = defineProjection({
           isAdmin: false,
           isSuspended: false,
           createdAt: registeredAt,
+          twoFactorEnabled: false,
         },
         recorded.position,
       );
@@ -118,6 +130,10 @@ export interface AccountsIndex {
    * the writer's next read sees it (read-your-writes).
    */
   catchUp(): Promise<void>;
+  /** Documents matching `query` (the admin users list), as `ReadStore.find`. */
+  find(query: Query<AccountDocument>): Promise<AccountDocument[]>;
+  /** How many documents match `filter`, as `ReadStore.count`. */
+  count(filter?: Filter<AccountDocument>): Promise<number>;
 }
 
 /** `AccountsIndex` on the `accounts` read model and the runner that projects it. */
@@ -135,6 +151,14 @@ export class ProjectedAccounts implements AccountsIndex {
 
   catchUp(): Promise<void> {
     return this.runner.catchUp();
+  }
+
+  async find(query: Query<AccountDocument>): Promise<AccountDocument[]> {
+    return (await this.open()).find(query);
+  }
+
+  async count(filter?: Filter<AccountDocument>): Promise<number> {
+    return (await this.open()).count(filter);
   }
 
   private open(): Promise<ReadStore<AccountDocument>> {

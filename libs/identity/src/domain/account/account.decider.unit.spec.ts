@@ -8,6 +8,8 @@ import {
   InvalidAccountTransition,
   InvalidCurrentPassword,
   InvalidToken,
+  LastSiteAdmin,
+  type SiteAdminFacts,
 } from './account.decider';
 import { InvalidEmail, InvalidUsername } from './account.values';
 
@@ -433,5 +435,88 @@ describe('account: suspension, site admin, deletion', () => {
       .given([])
       .when({ type: 'DeleteAccount', data: { now: NOW } })
       .thenThrows(AccountNotFound, { code: 'ACCOUNT.NOT_FOUND' });
+  });
+});
+
+describe('account: site administration by a site admin (TFC-API §10)', () => {
+  const admin = (over: Partial<SiteAdminFacts> = {}): SiteAdminFacts => ({
+    actorIsSiteAdmin: true,
+    self: false,
+    otherActiveAdmins: 1,
+    ...over,
+  });
+  const notAdmin = admin({ actorIsSiteAdmin: false });
+  const granted: AccountEvent = { type: 'SiteAdminGranted', data: {} };
+
+  it('answers a non-admin actor ACCOUNT.NOT_FOUND for every action, before any other rule', () => {
+    for (const command of [
+      { type: 'SuspendAccount', data: { now: NOW, by: notAdmin } },
+      { type: 'UnsuspendAccount', data: { now: NOW, by: notAdmin } },
+      { type: 'GrantSiteAdmin', data: { by: notAdmin } },
+      { type: 'RevokeSiteAdmin', data: { by: notAdmin } },
+      { type: 'DeleteAccount', data: { now: NOW, by: notAdmin } },
+    ] as const) {
+      // Even where the transition itself would be refused (not suspended, not admin): no oracle for non-admins.
+      account.given([registered()]).when(command).thenThrows(AccountNotFound, { code: 'ACCOUNT.NOT_FOUND' });
+    }
+  });
+
+  it('lets a site admin suspend, unsuspend, grant, revoke and delete another user', () => {
+    account
+      .given([registered()])
+      .when({ type: 'SuspendAccount', data: { now: NOW, by: admin() } })
+      .then([suspended]);
+    account
+      .given([registered(), suspended])
+      .when({ type: 'UnsuspendAccount', data: { now: NOW, by: admin() } })
+      .then([{ type: 'AccountUnsuspended', data: { unsuspendedAt: NOW } }]);
+    account
+      .given([registered()])
+      .when({ type: 'GrantSiteAdmin', data: { by: admin() } })
+      .then([granted]);
+    account
+      .given([registered(), granted])
+      .when({ type: 'RevokeSiteAdmin', data: { by: admin({ otherActiveAdmins: 0 }) } })
+      .then([{ type: 'SiteAdminRevoked', data: {} }]);
+    account
+      .given([registered()])
+      .when({ type: 'DeleteAccount', data: { now: NOW, by: admin() } })
+      .then([deleted]);
+  });
+
+  it('keeps the transition errors for admins (400s at the edge)', () => {
+    account
+      .given([registered(), suspended])
+      .when({ type: 'SuspendAccount', data: { now: NOW, by: admin() } })
+      .thenThrows(InvalidAccountTransition, { message: 'already suspended' });
+    account
+      .given([registered()])
+      .when({ type: 'RevokeSiteAdmin', data: { by: admin() } })
+      .thenThrows(InvalidAccountTransition, { message: 'not an administrator' });
+    account
+      .given([registered(), granted])
+      .when({ type: 'GrantSiteAdmin', data: { by: admin() } })
+      .thenThrows(InvalidAccountTransition, { message: 'already an administrator' });
+  });
+
+  it('refuses the last active site admin revoking, suspending or deleting themselves', () => {
+    const last = admin({ self: true, otherActiveAdmins: 0 });
+    account
+      .given([registered(), granted])
+      .when({ type: 'RevokeSiteAdmin', data: { by: last } })
+      .thenThrows(LastSiteAdmin, { code: 'ACCOUNT.LAST_SITE_ADMIN' });
+    account
+      .given([registered(), granted])
+      .when({ type: 'SuspendAccount', data: { now: NOW, by: last } })
+      .thenThrows(LastSiteAdmin);
+    account
+      .given([registered(), granted])
+      .when({ type: 'DeleteAccount', data: { now: NOW, by: last } })
+      .thenThrows(LastSiteAdmin);
+    // With another active admin left, they may.
+    account
+      .given([registered(), granted])
+      .when({ type: 'RevokeSiteAdmin', data: { by: admin({ self: true, otherActiveAdmins: 1 }) } })
+      .then([{ type: 'SiteAdminRevoked', data: {} }]);
   });
 });
