@@ -4,4 +4,5 @@ export * from './rpc';
 export * from './identity/identity.messages';
 export * from './identity/identity.events';
 export * from './token';
+export * from './token/impersonation.messages';
 export * from './membership';

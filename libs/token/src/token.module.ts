@@ -7,7 +7,7 @@ import {
   type OnModuleInit,
   Optional,
 } from '@nestjs/common';
-import { eventsTopic, ORG_TOKEN, type TokenIntegrationEvent, TOKEN, USER_TOKEN } from '@idp/contracts';
+import { eventsTopic, IMPERSONATION, ORG_TOKEN, type TokenIntegrationEvent, TOKEN, USER_TOKEN } from '@idp/contracts';
 import {
   BUS_CLIENT,
   type BusClient,
@@ -43,6 +43,7 @@ import {
   organizationTokensProjection,
 } from './application/organization-tokens.projection';
 import { SessionActivity, sessionActivityModel } from './application/session-activity';
+import { ImpersonationHandlers } from './application/impersonation.handlers';
 import { SessionService } from './application/session.service';
 import { IDENTITY_REACTIONS, SESSION_SERVICE, SessionHandlers } from './application/sessions.handlers';
 import { sessionsModel, sessionsProjection } from './application/sessions.projection';
@@ -205,6 +206,7 @@ export class TokenModule implements OnModuleInit, OnModuleDestroy {
       ...Object.values(TOKEN),
       ...Object.values(USER_TOKEN),
       ...Object.values(ORG_TOKEN),
+      ...Object.values(IMPERSONATION),
     ])
       this.bus?.subscribeToResponseOf(pattern);
     for (const runner of this.runtime.runners) {
@@ -224,7 +226,7 @@ export class TokenModule implements OnModuleInit, OnModuleDestroy {
     validateSessionPolicy(settings);
     return {
       module: TokenModule,
-      controllers: [SessionHandlers, UserTokenHandlers, OrganizationTokenHandlers],
+      controllers: [SessionHandlers, ImpersonationHandlers, UserTokenHandlers, OrganizationTokenHandlers],
       providers: [
         ...serviceInfrastructureProviders(infra),
         { provide: CLOCK, useValue: options.clock ?? systemClock },

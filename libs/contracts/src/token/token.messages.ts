@@ -136,6 +136,9 @@ export interface SessionCredential {
   userId: string;
   /** Until when this answer may be cached (the earlier of the idle and the absolute deadline). */
   expiresAt: string;
+  /** An impersonation session (TFC-API §10): the site admin acting as `userId`, and their reason. */
+  impersonatorId?: string;
+  impersonationReason?: string;
 }
 
 /** What a user API token proves. */

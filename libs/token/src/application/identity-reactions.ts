@@ -27,6 +27,27 @@ export const sessionsToEnd = (
 };
 
 /**
+ * What an identity event means for the impersonation sessions a site admin started (TFC-API §10): they end when the
+ * admin is suspended, deleted or no longer a site admin (the sessions belong to the impersonated users, so the
+ * admin's own `sessionsToEnd` does not reach them).
+ */
+export const impersonationsToEnd = (
+  event: Pick<RecordedEvent, 'type' | 'data'>,
+): { impersonatorId: string; reason: 'account-suspended' | 'account-deleted' | 'revoked' } | undefined => {
+  const e = event as unknown as IdentityIntegrationEvent;
+  switch (e.type) {
+    case 'AccountSuspended':
+      return { impersonatorId: e.data.userId, reason: 'account-suspended' };
+    case 'AccountDeleted':
+      return { impersonatorId: e.data.userId, reason: 'account-deleted' };
+    case 'SiteAdminRevoked':
+      return { impersonatorId: e.data.userId, reason: 'revoked' };
+    default:
+      return undefined;
+  }
+};
+
+/**
  * What an identity event means for a user's API tokens: suspension makes them unverifiable until unsuspension (TFC
  * keeps them), deletion revokes them. Password changes do not touch API tokens (TFC does not either).
  */
@@ -53,7 +74,8 @@ export const userTokenChange = (
  */
 export class IdentityReactions {
   constructor(
-    private readonly sessions: Pick<SessionService, 'endAll'>,
+    private readonly sessions: Pick<SessionService, 'endAll'> &
+      Partial<Pick<SessionService, 'endImpersonationsBy'>>,
     private readonly processed: Pick<ProcessedEvents, 'once'>,
     private readonly userTokens?: Pick<UserTokenService, 'setSuspended' | 'revokeAll'>,
   ) {}
@@ -62,7 +84,9 @@ export class IdentityReactions {
   async handle(event: RecordedEvent): Promise<boolean> {
     const target = sessionsToEnd(event);
     const tokens = this.userTokens ? userTokenChange(event) : undefined;
-    if (!target && !tokens) return false;
+    const impersonations = this.sessions.endImpersonationsBy ? impersonationsToEnd(event) : undefined;
+    if (!target && !tokens && !impersonations) return false;
+    if (impersonations && typeof impersonations.impersonatorId !== 'string') return false;
     if (target && typeof target.userId !== 'string') return false;
     if (tokens && typeof tokens.userId !== 'string') return false;
     const metadata: EventMetadata = {
@@ -74,6 +98,11 @@ export class IdentityReactions {
     };
     return this.processed.once(event, async () => {
       if (target) await this.sessions.endAll(target.userId, { ...target.options, metadata });
+      if (impersonations && this.sessions.endImpersonationsBy)
+        await this.sessions.endImpersonationsBy(impersonations.impersonatorId, {
+          reason: impersonations.reason,
+          metadata,
+        });
       if (tokens && this.userTokens) {
         if (tokens.change === 'revoke') await this.userTokens.revokeAll(tokens.userId, metadata);
         else await this.userTokens.setSuspended(tokens.userId, tokens.change === 'suspend', metadata);

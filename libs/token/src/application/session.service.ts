@@ -1,9 +1,12 @@
 import type {
   EndAllSessionsRequest,
+  EndImpersonationRequest,
+  EndImpersonationResult,
   EndSessionRequest,
   ListSessionsRequest,
   RequestMeta,
   SessionView,
+  StartImpersonationRequest,
   StartSessionRequest,
   StartSessionResult,
   VerifyResult,
@@ -17,9 +20,14 @@ import {
   type ReadStore,
 } from '@idp/eventing';
 import {
+  ImpersonationForbidden,
+  ImpersonationReasonRequired,
+  NotImpersonating,
   type SessionCommand,
   sessionDecider,
   type SessionEndReason,
+  type SessionImpersonation,
+  SessionNotFound,
   sessionStream,
 } from '../domain/session/session.decider';
 import { isExpiredAt, sessionDeadlines, type SessionPolicy } from '../domain/session/session-policy';
@@ -75,6 +83,7 @@ export class SessionService {
   /** Throws `SessionAlreadyExists` when `requestId` was used before (a redelivered request). */
   async start(
     request: Omit<StartSessionRequest, 'meta'> & { meta?: RequestMeta },
+    impersonation?: SessionImpersonation,
   ): Promise<StartSessionResult> {
     const { runner, activity, clock, policy } = this.deps;
     const now = clock.now().getTime();
@@ -95,6 +104,7 @@ export class SessionService {
         absoluteExpiresAt,
         ...(ip ? { ip } : {}),
         ...(userAgent ? { userAgent } : {}),
+        ...(impersonation ? { impersonation } : {}),
       },
       metadata: metadataOf(request.meta),
     });
@@ -139,7 +149,77 @@ export class SessionService {
       sessionId: doc.sessionId,
       userId: doc.userId,
       expiresAt: iso(sessionDeadlines(doc, seen, policy).expiresAt),
+      ...(doc.impersonatorId
+        ? { impersonatorId: doc.impersonatorId, impersonationReason: doc.impersonationReason ?? '' }
+        : {}),
     };
+  }
+
+  /**
+   * A site admin starts a session as another user (TFC-API §10). The gateway has asked identity that the caller is
+   * an active site admin and the target a live user; here: a reason, not oneself, and the admin's session live,
+   * theirs, and not an impersonation itself (never while already impersonating).
+   */
+  async startImpersonation(request: StartImpersonationRequest): Promise<StartSessionResult> {
+    const reason = request.reason.trim();
+    if (!reason) throw new ImpersonationReasonRequired();
+    if (request.userId === request.adminUserId)
+      throw new ImpersonationForbidden('You cannot impersonate yourself');
+    const admin = await this.liveSession(request.adminSessionId);
+    if (!admin || admin.userId !== request.adminUserId) throw new SessionNotFound();
+    if (admin.impersonatorId) throw new ImpersonationForbidden('You are already impersonating a user');
+    return this.start(
+      { userId: request.userId, userAgent: request.userAgent, meta: request.meta },
+      { impersonatorId: request.adminUserId, reason, returnToSessionId: request.adminSessionId },
+    );
+  }
+
+  /**
+   * Ends an impersonation session and returns to the admin: their session is replaced by a fresh one (its secret
+   * was the cookie the impersonation took the place of, and only its hash is kept), or `restored: null` when it
+   * ended or expired meanwhile.
+   */
+  async endImpersonation(request: EndImpersonationRequest): Promise<EndImpersonationResult> {
+    const [doc] = await this.deps.sessions.find({ where: { sessionId: request.sessionId }, limit: 1 });
+    if (!doc || doc.userId !== request.userId || !doc.impersonatorId) throw new NotImpersonating();
+    const impersonatorId = doc.impersonatorId;
+    await this.end({ userId: doc.userId, sessionId: doc.sessionId, reason: 'logout', meta: request.meta });
+    const admin = doc.returnToSessionId ? await this.liveSession(doc.returnToSessionId) : undefined;
+    if (!admin || admin.userId !== impersonatorId) return { restored: null, impersonatorId };
+    const meta: RequestMeta = { ...request.meta, actor: { kind: 'user', id: impersonatorId } };
+    const restored = await this.start({ userId: impersonatorId, userAgent: request.userAgent, meta });
+    await this.end({ userId: impersonatorId, sessionId: admin.sessionId, reason: 'revoked', meta });
+    return { restored, impersonatorId };
+  }
+
+  /** Ends every impersonation session a user started (their suspension, deletion or lost admin flag). */
+  async endImpersonationsBy(
+    impersonatorId: string,
+    options: Omit<EndAllOptions, 'exceptSessionId'>,
+  ): Promise<number> {
+    const { runner, sessions, clock } = this.deps;
+    await runner.catchUp();
+    const docs = await sessions.find({ where: { impersonatorId } });
+    let count = 0;
+    for (const doc of docs) {
+      const { events } = await this.execute(doc.sessionId, {
+        type: 'EndSession',
+        data: { reason: options.reason, now: iso(clock.now().getTime()), ownerId: doc.userId },
+        metadata: options.metadata ?? {},
+      });
+      if (events.length) count++;
+    }
+    if (docs.length) await runner.catchUp();
+    return count;
+  }
+
+  /** The session's document when it is live now (not ended, not idle- or absolute-expired). */
+  private async liveSession(sessionId: string): Promise<SessionDocument | undefined> {
+    const { sessions, activity, clock, policy } = this.deps;
+    const [doc] = await sessions.find({ where: { sessionId }, limit: 1 });
+    if (!doc) return undefined;
+    const deadlines = sessionDeadlines(doc, await activity.lastSeen(doc.sessionId), policy);
+    return isExpiredAt(deadlines, clock.now().getTime()) ? undefined : doc;
   }
 
   /** The user's live sessions, newest first. */

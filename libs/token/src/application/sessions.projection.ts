@@ -15,11 +15,15 @@ export interface SessionDocument {
   absoluteExpiresAt: string;
   ip: string | null;
   userAgent: string | null;
+  /** Impersonation sessions (TFC-API §10): the site admin, the reason, the admin's session to return to. */
+  impersonatorId?: string | null;
+  impersonationReason?: string | null;
+  returnToSessionId?: string | null;
 }
 
 export const sessionsModel: ReadModel<SessionDocument> = {
   name: 'sessions',
-  indexes: [{ sessionId: 1 }, { userId: 1, startedAt: -1 }],
+  indexes: [{ sessionId: 1 }, { userId: 1, startedAt: -1 }, { impersonatorId: 1 }],
 };
 
 type Recorded = RecordedEvent & SessionEvent;
@@ -33,7 +37,8 @@ export const sessionsProjection = defineProjection<{ sessions: SessionDocument }
     const event = raw as Recorded;
     switch (event.type) {
       case 'SessionStarted': {
-        const { tokenHash, sessionId, userId, startedAt, absoluteExpiresAt, ip, userAgent } = event.data;
+        const { tokenHash, sessionId, userId, startedAt, absoluteExpiresAt, ip, userAgent, impersonation } =
+          event.data;
         await sessions.put(
           {
             id: tokenHash,
@@ -43,6 +48,11 @@ export const sessionsProjection = defineProjection<{ sessions: SessionDocument }
             absoluteExpiresAt,
             ip: ip ?? null,
             userAgent: userAgent ?? null,
+            ...(impersonation && {
+              impersonatorId: impersonation.impersonatorId,
+              impersonationReason: impersonation.reason,
+              returnToSessionId: impersonation.returnToSessionId,
+            }),
           },
           event.position,
         );

@@ -10,6 +10,16 @@ import { type Decider, DomainError } from '@idp/eventing';
 export type SessionEndReason =
   'logout' | 'revoked' | 'password-reset' | 'account-suspended' | 'account-deleted' | 'expired';
 
+/**
+ * A session a site admin started as another user (TFC-API §10): who, why, and the admin's own session the
+ * impersonation returns to. Every request made with it carries the impersonator and the reason in `meta.actor`.
+ */
+export interface SessionImpersonation {
+  impersonatorId: string;
+  reason: string;
+  returnToSessionId: string;
+}
+
 export type SessionEvent =
   | {
       type: 'SessionStarted';
@@ -21,6 +31,8 @@ export type SessionEvent =
         absoluteExpiresAt: string;
         ip?: string;
         userAgent?: string;
+        /** Set on an impersonation session (absent in older events and on ordinary logins). */
+        impersonation?: SessionImpersonation;
       };
     }
   | {
@@ -39,6 +51,7 @@ export type SessionCommand =
         absoluteExpiresAt: string;
         ip?: string;
         userAgent?: string;
+        impersonation?: SessionImpersonation;
       };
     }
   | {
@@ -63,6 +76,7 @@ export type SessionState =
       sessionId: string;
       userId: string;
       absoluteExpiresAt: string;
+      impersonation?: SessionImpersonation;
     };
 
 /** No such session, or not the caller's: the same answer, so ids cannot be probed. */
@@ -88,13 +102,41 @@ export class SessionNotExpired extends DomainError {
   }
 }
 
+/** TFC-API §10: 403 for impersonating oneself, or while already impersonating. */
+export class ImpersonationForbidden extends DomainError {
+  constructor(message: string) {
+    super('IMPERSONATION.FORBIDDEN', message);
+  }
+}
+/** TFC-API §10: 400 without a reason for the audit log. */
+export class ImpersonationReasonRequired extends DomainError {
+  constructor() {
+    super('IMPERSONATION.REASON_REQUIRED', 'A reason is required to impersonate a user', {
+      attribute: 'reason',
+    });
+  }
+}
+
+/** TFC-API §10: 400 for unimpersonating with a session that is no impersonation. */
+export class NotImpersonating extends DomainError {
+  constructor() {
+    super('IMPERSONATION.NOT_IMPERSONATING', 'You are not impersonating a user');
+  }
+}
+
 export const initialState = (): SessionState => ({ status: 'none' });
 
 export const evolve = (state: SessionState, event: SessionEvent): SessionState => {
   switch (event.type) {
     case 'SessionStarted': {
-      const { sessionId, userId, absoluteExpiresAt } = event.data;
-      return { status: 'live', sessionId, userId, absoluteExpiresAt };
+      const { sessionId, userId, absoluteExpiresAt, impersonation } = event.data;
+      return {
+        status: 'live',
+        sessionId,
+        userId,
+        absoluteExpiresAt,
+        ...(impersonation && { impersonation }),
+      };
     }
     case 'SessionEnded':
       return state.status === 'none' ? state : { ...state, status: 'ended' };
@@ -118,6 +160,9 @@ export const decide = (command: SessionCommand, state: SessionState): SessionEve
       const { now, ...data } = command.data;
       if (!(Date.parse(data.absoluteExpiresAt) > Date.parse(now)))
         throw new InvalidSessionExpiry('a session must expire after it starts');
+      if (data.impersonation && data.impersonation.impersonatorId === data.userId)
+        throw new ImpersonationForbidden('You cannot impersonate yourself');
+      if (data.impersonation && !data.impersonation.reason.trim()) throw new ImpersonationReasonRequired();
       return [{ type: 'SessionStarted', data: { ...data, startedAt: now } }];
     }
     case 'EndSession': {

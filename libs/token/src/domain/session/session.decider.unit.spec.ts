@@ -1,5 +1,7 @@
 import { spec } from '@idp/eventing/testing';
 import {
+  ImpersonationForbidden,
+  ImpersonationReasonRequired,
   InvalidSessionExpiry,
   SessionAlreadyExists,
   sessionDecider,
@@ -63,6 +65,56 @@ describe('session: start', () => {
       .given([])
       .when(start({ absoluteExpiresAt: T0 }))
       .thenThrows(InvalidSessionExpiry);
+  });
+});
+
+describe('session: impersonation (TFC-API §10)', () => {
+  const impersonation = {
+    impersonatorId: 'user-admin',
+    reason: 'ticket 42',
+    returnToSessionId: 'sess-admin',
+  };
+  const startAs = (over: Record<string, unknown> = {}) => ({
+    type: 'StartSession' as const,
+    data: {
+      sessionId: 'sess-1',
+      userId: 'user-1',
+      tokenHash: 'a'.repeat(64),
+      now: T0,
+      absoluteExpiresAt: ABSOLUTE,
+      impersonation,
+      ...over,
+    },
+  });
+
+  it('starts an impersonation session recording the impersonator, the reason and the session to return to', () => {
+    session
+      .given([])
+      .when(startAs())
+      .then([
+        {
+          type: 'SessionStarted',
+          data: {
+            sessionId: 'sess-1',
+            userId: 'user-1',
+            tokenHash: 'a'.repeat(64),
+            startedAt: T0,
+            absoluteExpiresAt: ABSOLUTE,
+            impersonation,
+          },
+        },
+      ]);
+  });
+
+  it('refuses impersonating oneself (403) and an empty reason (400)', () => {
+    session
+      .given([])
+      .when(startAs({ impersonation: { ...impersonation, impersonatorId: 'user-1' } }))
+      .thenThrows(ImpersonationForbidden, { code: 'IMPERSONATION.FORBIDDEN' });
+    session
+      .given([])
+      .when(startAs({ impersonation: { ...impersonation, reason: '  ' } }))
+      .thenThrows(ImpersonationReasonRequired, { code: 'IMPERSONATION.REASON_REQUIRED' });
   });
 });
 
