@@ -7,7 +7,15 @@ import {
   type OnModuleInit,
   Optional,
 } from '@nestjs/common';
-import { eventsTopic, IMPERSONATION, ORG_TOKEN, type TokenIntegrationEvent, TOKEN, USER_TOKEN } from '@idp/contracts';
+import {
+  eventsTopic,
+  IMPERSONATION,
+  ORG_TOKEN,
+  TEAM_TOKEN,
+  type TokenIntegrationEvent,
+  TOKEN,
+  USER_TOKEN,
+} from '@idp/contracts';
 import {
   BUS_CLIENT,
   type BusClient,
@@ -43,12 +51,16 @@ import {
   organizationTokensProjection,
 } from './application/organization-tokens.projection';
 import { SessionActivity, sessionActivityModel } from './application/session-activity';
+import { TeamTokenService } from './application/team-token.service';
+import { TEAM_TOKEN_SERVICE, TeamTokenHandlers } from './application/team-tokens.handlers';
+import { teamTokensModel, teamTokensProjection } from './application/team-tokens.projection';
 import { ImpersonationHandlers } from './application/impersonation.handlers';
 import { SessionService } from './application/session.service';
 import { IDENTITY_REACTIONS, SESSION_SERVICE, SessionHandlers } from './application/sessions.handlers';
 import { sessionsModel, sessionsProjection } from './application/sessions.projection';
 import {
   organizationTokenActivityModel,
+  teamTokenActivityModel,
   UserTokenActivity,
   userTokenActivityModel,
 } from './application/user-token-activity';
@@ -61,6 +73,7 @@ import {
 } from './application/user-tokens.projection';
 import type { OrganizationTokenEvent } from './domain/organization-token/organization-token.decider';
 import type { SessionEvent } from './domain/session/session.decider';
+import type { TeamTokenEvent } from './domain/team-token/team-token.decider';
 import type { TokenOwnerEvent } from './domain/user-token/token-owner.decider';
 import type { UserTokenEvent } from './domain/user-token/user-token.decider';
 import { validateSessionPolicy } from './domain/session/session-policy';
@@ -80,6 +93,7 @@ interface SessionsRuntime {
   service: SessionService;
   userTokens: UserTokenService;
   organizationTokens: OrganizationTokenService;
+  teamTokens: TeamTokenService;
   reactions: IdentityReactions;
   membershipReactions: MembershipReactions;
   /** One runner per projection: `sessions`, `user-tokens`, `organization-tokens` (all verification indexes). */
@@ -168,6 +182,25 @@ const openSessionsRuntime = async (
     newTokenId: newUserTokenId,
     newSecret: newApiTokenSecret,
   });
+  const teamTokenRunner = new ProjectionRunner(teamTokensProjection, {
+    events,
+    readStores: infra.readStores,
+    checkpoints: infra.projectionCheckpoints,
+    parked: infra.parkedEvents,
+    logger: runnerLogger(logger),
+    clock,
+  });
+  const teamTokens = new TeamTokenService({
+    events,
+    runner: teamTokenRunner,
+    tokens: await infra.readStores.open(teamTokensModel),
+    activity: new UserTokenActivity(await infra.readStores.open(teamTokenActivityModel), {
+      touchIntervalMs: settings.touchIntervalMs,
+    }),
+    clock,
+    newTokenId: newUserTokenId,
+    newSecret: newApiTokenSecret,
+  });
   const processed = new ProcessedEvents(infra.processedEvents, { consumer: 'token.identity-events', clock });
   const membershipProcessed = new ProcessedEvents(infra.processedEvents, {
     consumer: 'token.membership-events',
@@ -177,14 +210,16 @@ const openSessionsRuntime = async (
     events.subscribe(runner),
     events.subscribe(tokenRunner),
     events.subscribe(organizationTokenRunner),
+    events.subscribe(teamTokenRunner),
   ];
   return {
     service,
     userTokens,
     organizationTokens,
+    teamTokens,
     reactions: new IdentityReactions(service, processed, userTokens),
-    membershipReactions: new MembershipReactions(organizationTokens, membershipProcessed),
-    runners: [runner, tokenRunner, organizationTokenRunner],
+    membershipReactions: new MembershipReactions(organizationTokens, membershipProcessed, teamTokens),
+    runners: [runner, tokenRunner, organizationTokenRunner, teamTokenRunner],
     unsubscribe: () => unsubscribe.forEach((u) => u()),
   };
 };
@@ -206,6 +241,7 @@ export class TokenModule implements OnModuleInit, OnModuleDestroy {
       ...Object.values(TOKEN),
       ...Object.values(USER_TOKEN),
       ...Object.values(ORG_TOKEN),
+      ...Object.values(TEAM_TOKEN),
       ...Object.values(IMPERSONATION),
     ])
       this.bus?.subscribeToResponseOf(pattern);
@@ -226,7 +262,13 @@ export class TokenModule implements OnModuleInit, OnModuleDestroy {
     validateSessionPolicy(settings);
     return {
       module: TokenModule,
-      controllers: [SessionHandlers, ImpersonationHandlers, UserTokenHandlers, OrganizationTokenHandlers],
+      controllers: [
+        SessionHandlers,
+        ImpersonationHandlers,
+        UserTokenHandlers,
+        OrganizationTokenHandlers,
+        TeamTokenHandlers,
+      ],
       providers: [
         ...serviceInfrastructureProviders(infra),
         { provide: CLOCK, useValue: options.clock ?? systemClock },
@@ -256,6 +298,11 @@ export class TokenModule implements OnModuleInit, OnModuleDestroy {
           useFactory: (r: SessionsRuntime) => r.organizationTokens,
         },
         {
+          provide: TEAM_TOKEN_SERVICE,
+          inject: [SESSIONS_RUNTIME],
+          useFactory: (r: SessionsRuntime) => r.teamTokens,
+        },
+        {
           provide: MEMBERSHIP_REACTIONS,
           inject: [SESSIONS_RUNTIME],
           useFactory: (r: SessionsRuntime) => r.membershipReactions,
@@ -271,7 +318,7 @@ export class TokenModule implements OnModuleInit, OnModuleDestroy {
  */
 export const publicTokenEvent: RelaySelector = (event) => {
   const stored = event as typeof event &
-    (SessionEvent | UserTokenEvent | TokenOwnerEvent | OrganizationTokenEvent);
+    (SessionEvent | UserTokenEvent | TokenOwnerEvent | OrganizationTokenEvent | TeamTokenEvent);
   let data: TokenIntegrationEvent['data'];
   switch (stored.type) {
     case 'SessionStarted': {
@@ -305,7 +352,17 @@ export const publicTokenEvent: RelaySelector = (event) => {
       data = { tokenId, organizationId, kind, reason };
       break;
     }
-    // `OrganizationTokenOrganizationRenamed` and `OrganizationTokensClosed` stay inside the service.
+    case 'TeamTokenCreated': {
+      const { tokenId, teamId, organizationId, description, expiredAt, createdAt, createdBy } = stored.data;
+      data = { tokenId, teamId, organizationId, description, expiredAt, createdAt, createdBy };
+      break;
+    }
+    case 'TeamTokenRevoked': {
+      const { tokenId, teamId, organizationId, reason } = stored.data;
+      data = { tokenId, teamId, organizationId, reason };
+      break;
+    }
+    // `OrganizationTokenOrganizationRenamed`, `OrganizationTokensClosed` and `TeamTokensClosed` stay inside.
     default:
       return undefined;
   }

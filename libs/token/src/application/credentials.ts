@@ -47,6 +47,12 @@ export const organizationTokenIdFor = (organizationId: string, kind: string, req
   return `at-${Array.from(digest.subarray(0, 16), (b) => BASE58_ALPHABET[b % BASE58_ALPHABET.length]).join('')}`;
 };
 
+/** The team token id of a create request with an idempotency key (same key, same token id). */
+export const teamTokenIdFor = (teamId: string, requestId: string): string => {
+  const digest = createHash('sha256').update(`team-token\n${teamId}\n${requestId}`, 'utf8').digest();
+  return `at-${Array.from(digest.subarray(0, 16), (b) => BASE58_ALPHABET[b % BASE58_ALPHABET.length]).join('')}`;
+};
+
 /**
  * TFC's API token shape: 14 alphanumerics, `.atlasv1.`, 67 url-safe characters. Shared by user and organization
  * tokens (TFC does not tell them apart by shape either): verification looks the hash up in each API-token index.

@@ -1,6 +1,16 @@
 import type { MembershipIntegrationEvent } from '@idp/contracts';
 import type { EventMetadata, ProcessedEvents, RecordedEvent } from '@idp/eventing';
 import type { OrganizationTokenService } from './organization-token.service';
+import type { TeamTokenService } from './team-token.service';
+
+/** What a membership event means for a team's API tokens (TFC-API §5.1): its deletion revokes them. */
+export const teamTokenChange = (
+  event: Pick<RecordedEvent, 'type' | 'data'>,
+): { change: 'close-team'; teamId: string } | undefined => {
+  const data = event.data as Record<string, unknown> | undefined;
+  if (event.type !== 'TeamDeleted' || typeof data?.teamId !== 'string' || !data.teamId) return undefined;
+  return { change: 'close-team', teamId: data.teamId };
+};
 
 /** What a membership event means for an organization's API tokens, or undefined when it means nothing. */
 export const organizationTokenChange = (
@@ -30,19 +40,22 @@ export const organizationTokenChange = (
 
 /**
  * The token service's reaction to `membership.events`: a deleted organization's tokens are revoked (and its token
- * streams closed), a renamed organization's tokens carry the new name. Once per event (`ProcessedEvents` by event id,
+ * streams closed, its teams' token streams too), a deleted team's tokens are revoked (its stream closed), a renamed
+ * organization's tokens carry the new name. Once per event (`ProcessedEvents` by event id,
  * consumer `token.membership-events`); both changes are idempotent, so a retry after a partial failure is safe.
  */
 export class MembershipReactions {
   constructor(
     private readonly tokens: Pick<OrganizationTokenService, 'closeOrganization' | 'renameOrganization'>,
     private readonly processed: Pick<ProcessedEvents, 'once'>,
+    private readonly teamTokens?: Pick<TeamTokenService, 'closeTeam' | 'closeOrganization'>,
   ) {}
 
   /** Resolves true when the event was acted on now, false when irrelevant or already processed. */
   async handle(event: RecordedEvent): Promise<boolean> {
     const target = organizationTokenChange(event);
-    if (!target) return false;
+    const team = teamTokenChange(event);
+    if (!target && !team) return false;
     const metadata: EventMetadata = {
       actor: { kind: 'system', id: 'token' },
       causationId: event.id,
@@ -51,8 +64,12 @@ export class MembershipReactions {
         : {}),
     };
     return this.processed.once(event, async () => {
-      if (target.change === 'close') await this.tokens.closeOrganization(target.organizationId, metadata);
-      else await this.tokens.renameOrganization(target.organizationId, target.organizationName, metadata);
+      if (team) await this.teamTokens?.closeTeam(team.teamId, 'team-deleted', metadata);
+      if (target?.change === 'close') {
+        await this.tokens.closeOrganization(target.organizationId, metadata);
+        await this.teamTokens?.closeOrganization(target.organizationId, metadata);
+      } else if (target)
+        await this.tokens.renameOrganization(target.organizationId, target.organizationName, metadata);
     });
   }
 }

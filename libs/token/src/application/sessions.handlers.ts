@@ -21,6 +21,8 @@ import type { OrganizationTokenService } from './organization-token.service';
 import { ORGANIZATION_TOKEN_SERVICE } from './organization-tokens.handlers';
 import { parseRequest } from './request-errors';
 import type { SessionService } from './session.service';
+import type { TeamTokenService } from './team-token.service';
+import { TEAM_TOKEN_SERVICE } from './team-tokens.handlers';
 import type { UserTokenService } from './user-token.service';
 import { USER_TOKEN_SERVICE } from './user-tokens.handlers';
 
@@ -37,6 +39,7 @@ export class SessionHandlers {
     @Inject(IDENTITY_REACTIONS) private readonly reactions: IdentityReactions,
     @Inject(USER_TOKEN_SERVICE) private readonly userTokens: UserTokenService,
     @Inject(ORGANIZATION_TOKEN_SERVICE) private readonly organizationTokens: OrganizationTokenService,
+    @Inject(TEAM_TOKEN_SERVICE) private readonly teamTokens: TeamTokenService,
   ) {}
 
   @MessagePattern(TOKEN.startSession)
@@ -46,15 +49,19 @@ export class SessionHandlers {
 
   /**
    * One path for every credential: an API token is told apart from a session secret by its TFC shape, then looked up
-   * by hash in the user-token index and, on a miss, in the organization-token index (one key lookup each; both kinds
-   * share the shape, as in TFC). Anything else is a session.
+   * by hash in the user-token index and, on a miss, in the organization-token then the team-token index (one key
+   * lookup each; the kinds share the shape, as in TFC). Anything else is a session.
    */
   @MessagePattern(TOKEN.verifyCredential)
   verify(@Payload() body: unknown): Promise<VerifyResult> {
     return answerAsRpc(async () => {
       const { token } = parseRequest(verifyCredentialRequest, body);
       if (!isApiTokenSecret(token)) return this.sessions.verify(token);
-      return (await this.userTokens.verify(token)) ?? (await this.organizationTokens.verify(token));
+      return (
+        (await this.userTokens.verify(token)) ??
+        (await this.organizationTokens.verify(token)) ??
+        (await this.teamTokens.verify(token))
+      );
     });
   }
 

@@ -14,6 +14,9 @@ export const organizationTokenActivityModel: ReadModel<UserTokenActivityDocument
   name: 'organization-token-activity',
 };
 
+/** The same record for team tokens. */
+export const teamTokenActivityModel: ReadModel<UserTokenActivityDocument> = { name: 'team-token-activity' };
+
 /**
  * Coarse `last-used-at` of an API token (user or organization token) without an event per request, as `SessionActivity`
  * does for sessions: written at most once per `touchIntervalMs` per token, judged on the stored value (every replica

@@ -1,0 +1,248 @@
+import type {
+  CreateTeamTokenRequest,
+  CreateTeamTokenResult,
+  DeleteTeamTokensResult,
+  RequestMeta,
+  TeamTokenCreator,
+  TeamTokenCredential,
+  TeamTokenView,
+} from '@idp/contracts';
+import {
+  type Clock,
+  type EventMetadata,
+  type EventStore,
+  handleCommand,
+  type ProjectionRunner,
+  type ReadStore,
+} from '@idp/eventing';
+import {
+  type TeamTokenCommand,
+  teamTokenDecider,
+  TeamTokenNotFound,
+  teamTokenStream,
+} from '../domain/team-token/team-token.decider';
+import { credentialHash, isApiTokenSecret, teamTokenIdFor } from './credentials';
+import { invalidTokenRequest } from './request-errors';
+import { metadataOf } from './session.service';
+import type { TeamTokenDocument } from './team-tokens.projection';
+import type { UserTokenActivity } from './user-token-activity';
+import { normalizeExpiry } from './user-token.service';
+
+export interface TeamTokenServiceDeps {
+  events: EventStore;
+  /** The `team-tokens` projection's runner: every write waits for it before answering (read-your-writes). */
+  runner: Pick<ProjectionRunner, 'catchUp'>;
+  tokens: ReadStore<TeamTokenDocument>;
+  /** Coarse last use (its own read model, `team-token-activity`). */
+  activity: UserTokenActivity;
+  clock: Clock;
+  newTokenId: () => string;
+  newSecret: () => string;
+}
+
+/** `created-by` from the request's actor: a user, the organization token or a team token. Anything else is refused. */
+const creatorOf = (meta: RequestMeta | undefined): TeamTokenCreator => {
+  const actor = meta?.actor;
+  if (actor?.kind === 'user' && actor.id) return { type: 'users', id: actor.id };
+  if (actor?.kind === 'organization' && actor.id) return { type: 'organizations', id: actor.id };
+  if (actor?.kind === 'team' && actor.id) return { type: 'teams', id: actor.id };
+  throw invalidTokenRequest('meta.actor: must be a user, an organization or a team', 'meta.actor');
+};
+
+const viewOf = (doc: TeamTokenDocument, lastUsedAt: string | null): TeamTokenView => ({
+  id: doc.tokenId,
+  teamId: doc.teamId,
+  organizationId: doc.organizationId,
+  description: doc.description,
+  createdAt: doc.createdAt,
+  lastUsedAt,
+  expiredAt: doc.expiredAt,
+  createdBy: doc.createdBy,
+});
+
+/**
+ * Team API tokens (TFC-API §5.1, §5.2): create (a described token, or the legacy one = regenerate), verify, read,
+ * list, delete, and the reactions to membership's events (a deleted team or organization revokes them). Authorization
+ * is not here: the gateway asks the membership service whether the caller may manage the team's tokens before it
+ * sends anything. Every write waits for the `team-tokens` projection, so a created token verifies at once and a
+ * revoked one fails at once.
+ */
+export class TeamTokenService {
+  constructor(private readonly deps: TeamTokenServiceDeps) {}
+
+  async create(
+    request: Omit<CreateTeamTokenRequest, 'meta'> & { meta?: RequestMeta },
+  ): Promise<CreateTeamTokenResult> {
+    const { clock } = this.deps;
+    const { teamId, organizationId } = request;
+    const createdBy = creatorOf(request.meta);
+    const now = clock.now().toISOString();
+    const tokenId = request.requestId ? teamTokenIdFor(teamId, request.requestId) : this.deps.newTokenId();
+    const secret = this.deps.newSecret();
+    const description = request.description === null ? null : request.description.trim();
+    if (description === '') throw invalidTokenRequest("Description can't be blank", 'description');
+    const expiredAt = normalizeExpiry(request.expiredAt);
+    const { events } = await this.execute(teamId, {
+      type: 'CreateTeamToken',
+      data: {
+        tokenId,
+        teamId,
+        organizationId,
+        description,
+        expiredAt,
+        tokenHash: credentialHash(secret),
+        now,
+        createdBy,
+      },
+      metadata: metadataOf(request.meta),
+    });
+    const replacedTokenId =
+      events.flatMap((e) => (e.type === 'TeamTokenRevoked' ? [e.data.tokenId] : []))[0] ?? null;
+    await this.afterWrite(replacedTokenId ? [replacedTokenId] : []);
+    return {
+      token: {
+        id: tokenId,
+        teamId,
+        organizationId,
+        description,
+        createdAt: now,
+        lastUsedAt: null,
+        expiredAt,
+        createdBy,
+      },
+      secret,
+      replacedTokenId,
+    };
+  }
+
+  /** Which team an API token secret belongs to, or null: unknown, revoked, or expired (`expiredAt` at or before now). */
+  async verify(secret: unknown): Promise<TeamTokenCredential | null> {
+    if (!isApiTokenSecret(secret)) return null;
+    const { tokens, activity, clock } = this.deps;
+    const doc = await tokens.get(credentialHash(secret));
+    if (!doc) return null;
+    const now = clock.now().getTime();
+    if (doc.expiredAt !== null && Date.parse(doc.expiredAt) <= now) return null;
+    await activity.touch(doc.tokenId, now);
+    return {
+      kind: 'team-token',
+      tokenId: doc.tokenId,
+      teamId: doc.teamId,
+      organizationId: doc.organizationId,
+      expiresAt: doc.expiredAt,
+    };
+  }
+
+  /** One live team token by id; `TeamTokenNotFound` otherwise. */
+  async get(tokenId: string): Promise<TeamTokenView> {
+    const [doc] = await this.deps.tokens.find({ where: { tokenId }, limit: 1 });
+    if (!doc) throw new TeamTokenNotFound();
+    return (await this.views([doc]))[0]!;
+  }
+
+  /** The team's legacy token; `TeamTokenNotFound` when there is none. */
+  async getLegacy(teamId: string): Promise<TeamTokenView> {
+    const [doc] = await this.deps.tokens.find({ where: { teamId, description: null }, limit: 1 });
+    if (!doc) throw new TeamTokenNotFound();
+    return (await this.views([doc]))[0]!;
+  }
+
+  /** The organization's live team tokens (expired included), optionally of some teams only, oldest first. */
+  async list(organizationId: string, teamIds?: readonly string[]): Promise<TeamTokenView[]> {
+    if (teamIds && teamIds.length === 0) return [];
+    const docs = await this.deps.tokens.find({
+      where: teamIds ? { organizationId, teamId: { $in: [...teamIds] } } : { organizationId },
+      sort: [
+        ['createdAt', 'asc'],
+        ['tokenId', 'asc'],
+      ],
+    });
+    return this.views(docs);
+  }
+
+  /**
+   * Revokes tokens by id. Each team's tokens are revoked in one decision; when any id is unknown (or already
+   * revoked) nothing is revoked and the answer is `TeamTokenNotFound` (a second DELETE is a 404).
+   */
+  async delete(request: {
+    tokenIds: readonly string[];
+    meta?: RequestMeta;
+  }): Promise<DeleteTeamTokensResult> {
+    const ids = [...new Set(request.tokenIds)];
+    const docs = ids.length ? await this.deps.tokens.find({ where: { tokenId: { $in: ids } } }) : [];
+    if (docs.length !== ids.length || !ids.length) throw new TeamTokenNotFound();
+    const byTeam = new Map<string, string[]>();
+    for (const doc of docs) byTeam.set(doc.teamId, [...(byTeam.get(doc.teamId) ?? []), doc.tokenId]);
+    const revoked: string[] = [];
+    try {
+      for (const [teamId, tokenIds] of byTeam) {
+        const { events } = await this.execute(teamId, {
+          type: 'DeleteTeamTokens',
+          data: { tokenIds },
+          metadata: metadataOf(request.meta),
+        });
+        for (const e of events) if (e.type === 'TeamTokenRevoked') revoked.push(e.data.tokenId);
+      }
+    } finally {
+      await this.afterWrite(revoked);
+    }
+    return { revoked: true, tokenIds: revoked };
+  }
+
+  /** Revokes the team's legacy token; `TeamTokenNotFound` when there is none. */
+  async deleteLegacy(request: { teamId: string; meta?: RequestMeta }): Promise<DeleteTeamTokensResult> {
+    const { events } = await this.execute(request.teamId, {
+      type: 'DeleteLegacyTeamToken',
+      data: {},
+      metadata: metadataOf(request.meta),
+    });
+    const tokenIds = events.flatMap((e) => (e.type === 'TeamTokenRevoked' ? [e.data.tokenId] : []));
+    await this.afterWrite(tokenIds);
+    return { revoked: true, tokenIds };
+  }
+
+  /** The team was deleted: its tokens are revoked and no new one can be created. Returns how many were revoked. */
+  async closeTeam(
+    teamId: string,
+    reason: 'team-deleted' | 'organization-deleted',
+    metadata: EventMetadata,
+  ): Promise<number> {
+    const { events } = await this.execute(teamId, {
+      type: 'CloseTeamTokens',
+      data: { teamId, reason },
+      metadata,
+    });
+    const revoked = events.flatMap((e) => (e.type === 'TeamTokenRevoked' ? [e.data.tokenId] : []));
+    await this.afterWrite(revoked);
+    return revoked.length;
+  }
+
+  /**
+   * The organization was deleted: every team of it that holds tokens is closed. (Teams that never had a token are
+   * not known here; a create for one of them racing with the deletion is the known gap in the README.)
+   */
+  async closeOrganization(organizationId: string, metadata: EventMetadata): Promise<number> {
+    await this.deps.runner.catchUp();
+    const docs = await this.deps.tokens.find({ where: { organizationId } });
+    let count = 0;
+    for (const teamId of new Set(docs.map((d) => d.teamId)))
+      count += await this.closeTeam(teamId, 'organization-deleted', metadata);
+    return count;
+  }
+
+  private async views(docs: readonly TeamTokenDocument[]): Promise<TeamTokenView[]> {
+    const used = await this.deps.activity.lastUsedOf(docs.map((d) => d.tokenId));
+    return docs.map((doc) => viewOf(doc, used.get(doc.tokenId) ?? null));
+  }
+
+  private async afterWrite(revokedTokenIds: readonly string[]): Promise<void> {
+    // Projection first: once a token is gone from `team-tokens`, no verification can touch it again.
+    await this.deps.runner.catchUp();
+    const now = this.deps.clock.now().getTime();
+    for (const id of revokedTokenIds) await this.deps.activity.forget(id, now);
+  }
+
+  private execute(teamId: string, command: TeamTokenCommand & { metadata?: EventMetadata }) {
+    return handleCommand(this.deps.events, teamTokenStream(teamId), teamTokenDecider, command);
+  }
+}
