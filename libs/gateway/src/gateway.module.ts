@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { AUTH_CLOCK, CREDENTIAL_CACHE } from './auth/auth.tokens';
 import { AuthenticationGuard } from './auth/authentication.guard';
 import { CredentialCache } from './auth/credential-cache';
@@ -9,7 +9,6 @@ import { GATEWAY_CONFIG, type GatewayConfig, loadGatewayConfig } from './config/
 import { GatewayDocs } from './docs/gateway-docs';
 import { GatewayExceptionFilter } from './errors/gateway-exception.filter';
 import { GatewayHttpSetup } from './http/gateway-http.setup';
-import { RequestContextInterceptor } from './http/request-context';
 import { AccountController } from './routes/account.controller';
 import { DiscoveryController } from './routes/discovery.controller';
 import { IactController } from './routes/iact.controller';
@@ -61,7 +60,7 @@ import { OrganizationTokenController } from './routes/organization-token.control
         new CredentialCache({ ttlMs: config.authCacheTtlMs, maxEntries: config.authCacheMaxEntries, now }),
     },
     { provide: APP_FILTER, useClass: GatewayExceptionFilter },
-    { provide: APP_INTERCEPTOR, useClass: RequestContextInterceptor },
+    // No global interceptor: the request context and the JSON:API content type are Fastify hooks (GatewayHttpSetup).
     { provide: APP_GUARD, useClass: AuthenticationGuard },
     // After authentication (global guards run in registration order): logged-in callers are limited per user.
     ...rateLimitProviders,

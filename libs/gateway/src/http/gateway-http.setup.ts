@@ -4,7 +4,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type GatewayConfig, GATEWAY_CONFIG, responseHeaders } from '../config/gateway-config';
 import { badRequest, JSON_API_MEDIA_TYPE, JsonApiException } from '../errors/json-api-error';
 import { findDocumentProblem, isStorableText, MAX_DOCUMENT_DEPTH } from '../validation/text-safety';
-import { PUBLIC_ORIGIN, requestContextOf } from './request-context';
+import { isApiRoute } from './json-api-controller';
+import { PUBLIC_ORIGIN, requestContextOf, requestContextStorage } from './request-context';
 
 /** Media types parsed as JSON, with or without parameters, in any letter case. */
 export const JSON_MEDIA_TYPES = ['application/json', 'application/vnd.api+json'];
@@ -12,6 +13,9 @@ export const JSON_MEDIA_TYPES = ['application/json', 'application/vnd.api+json']
 type Done = (err: Error | null, body?: unknown) => void;
 
 const JSON_API_WITH_PARAMETERS = /^application\/vnd\.api\+json\s*;/i;
+
+/** What Fastify sends an object (or a JSON string) as: `application/json; charset=utf-8`. */
+const PLAIN_JSON = /^application\/json\s*(;|$)/i;
 
 /**
  * Body parsing for the HTTP surface (replaces Fastify's and Nest's parsers):
@@ -75,8 +79,14 @@ const queryValues = (value: unknown): string[] =>
 
 /**
  * Every request: the version/rate-limit headers and `X-Request-Id` first (so errors carry them too), the public
- * origin for links, then path and query text checked like bodies (a `%00` in an id must be a 400, not a database error). Every
- * response: `application/vnd.api+json` without parameters.
+ * origin for links, then path and query text checked like bodies (a `%00` in an id must be a 400, not a database error).
+ * Right before the handler (`preHandler`, after body parsing): the request's context is entered in
+ * `requestContextStorage`, so Nest's pipeline (guards, pipes, handler, filters) and everything it awaits see it.
+ * Every response: a JSON body of a `/api/v2` route (a `JsonApiController`'s) is `application/vnd.api+json`, and
+ * that type goes without parameters.
+ *
+ * These were Nest interceptors; as Fastify hooks they cost no async resource, `defer` or `mergeAll` per request,
+ * and RPC/event handlers hosted in the same process (which inherit the app's global enhancers) pay nothing.
  */
 export const installRequestHook = (fastify: FastifyInstance, config: GatewayConfig): void => {
   const headers = responseHeaders(config);
@@ -99,11 +109,20 @@ export const installRequestHook = (fastify: FastifyInstance, config: GatewayConf
       done();
     },
   );
+  // Fastify calls the route handler synchronously from the last `preHandler` hook's `done`, so the handler and
+  // every promise it creates run inside `run`. (`onRequest` would be too early: a body is read in later events.)
+  fastify.addHook('preHandler', (request: FastifyRequest, _reply: FastifyReply, done: () => void) => {
+    requestContextStorage.run(requestContextOf(request), done);
+  });
   // Fastify appends `; charset=utf-8` to JSON-like types; JSON:API 1.0 forbids media type parameters on
   // application/vnd.api+json (strict JSON:API clients compare the type exactly), and JSON is UTF-8 anyway.
-  fastify.addHook('onSend', (_request: FastifyRequest, reply: FastifyReply, payload: unknown, done: Done) => {
+  // A handler's JSON body on `/api/v2` (sent by Fastify as application/json) is a JSON:API document.
+  fastify.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: Done) => {
     const type = reply.getHeader('content-type');
-    if (typeof type === 'string' && JSON_API_WITH_PARAMETERS.test(type))
+    if (
+      typeof type === 'string' &&
+      (JSON_API_WITH_PARAMETERS.test(type) || (PLAIN_JSON.test(type) && isApiRoute(request)))
+    )
       reply.header('content-type', JSON_API_MEDIA_TYPE);
     done(null, payload);
   });

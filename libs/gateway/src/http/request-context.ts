@@ -1,19 +1,10 @@
-import {
-  type CallHandler,
-  createParamDecorator,
-  type ExecutionContext,
-  Injectable,
-  type NestInterceptor,
-  SetMetadata,
-} from '@nestjs/common';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import { createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
-import { map, Observable } from 'rxjs';
 import type { OrganizationTokenKind } from '@idp/contracts';
 import { notFound, unauthorized } from '../errors/json-api-error';
 import { type RequestUrl, requestUrlOf } from '../jsonapi/request-url';
-import { isJsonApiController, markJsonApiBody } from './json-api-controller';
 
 /** Where the gateway's request hook leaves the configured public origin for `@CurrentUrl()`. */
 export const PUBLIC_ORIGIN = Symbol('gateway.publicOrigin');
@@ -48,6 +39,12 @@ export type Principal =
       sessionId: string;
       /** When the credential stops working (the token service's answer; refreshed on activity). */
       expiresAt: string;
+      /**
+       * An impersonation session (TFC-API §10): the site admin acting as `userId` and their reason. Every bus
+       * message of the request carries both in `meta.actor`, so services record them on the events they append.
+       */
+      impersonatorId?: string;
+      impersonationReason?: string;
     }
   | {
       /** A user API token (TFC-API §4): acts as its user. */
@@ -116,36 +113,11 @@ export const requestContextOf = (request: FastifyRequest): RequestContext => {
 
 /**
  * The context of the request being handled, for code with no request at hand (`ServiceClient` attaches
- * `meta` from it). Entered by `RequestContextInterceptor` around every HTTP handler.
+ * `meta` from it). Entered by the gateway's `preHandler` hook (`installRequestHook`) around every HTTP handler:
+ * Nest's whole pipeline (guards, pipes, the handler, exception filters) runs inside it. No Nest interceptor: each
+ * one costs an async resource (`AsyncResource.bind`), a `defer` and a `mergeAll` per request and per bus message.
  */
 export const requestContextStorage = new AsyncLocalStorage<RequestContext>();
-
-/**
- * Runs each HTTP handler (pipes included) inside its request's context, and sends the bodies a `JsonApiController`
- * handler returns as `application/vnd.api+json` (one interceptor doing both: each interceptor costs Nest an async
- * resource, a `defer` and a `mergeAll` per request). Global (`APP_INTERCEPTOR`); RPC and event handlers of services
- * hosted in the same process pass through untouched.
- */
-@Injectable()
-export class RequestContextInterceptor implements NestInterceptor {
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (context.getType() !== 'http') return next.handle();
-    const http = context.switchToHttp();
-    const ctx = requestContextOf(http.getRequest<FastifyRequest>());
-    // Subscribing inside `run` makes the handler (called on subscription) and its continuations see the context.
-    const handled = new Observable((subscriber) =>
-      requestContextStorage.run(ctx, () => next.handle().subscribe(subscriber)),
-    );
-    if (!isJsonApiController(context.getClass())) return handled;
-    const reply = http.getResponse<FastifyReply>();
-    return handled.pipe(
-      map((body) => {
-        markJsonApiBody(reply, body);
-        return body;
-      }),
-    );
-  }
-}
 
 /**
  * Parameter decorator: the authenticated caller. Only on routes behind the authentication guard (every `/api/v2`

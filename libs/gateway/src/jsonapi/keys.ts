@@ -10,7 +10,23 @@ export type KebabCase<S extends string, Done extends string = ''> = S extends `$
   ? KebabCase<Tail, `${Done}${Head extends Lowercase<Head> ? Head : `-${Lowercase<Head>}`}`>
   : Done;
 
-export const kebabCase = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+const toKebab = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/**
+ * Wire names of the keys seen so far: attribute names are a small fixed set, converted on every response. Bounded,
+ * since nested objects may carry keys from data: once full, further keys are converted without being remembered.
+ */
+const kebabNames = new Map<string, string>();
+const KEBAB_NAMES_MAX = 2_000;
+
+export const kebabCase = (key: string): string => {
+  let name = kebabNames.get(key);
+  if (name === undefined) {
+    name = toKebab(key);
+    if (kebabNames.size < KEBAB_NAMES_MAX) kebabNames.set(key, name);
+  }
+  return name;
+};
 
 export const snakeCase = (key: string): string => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 

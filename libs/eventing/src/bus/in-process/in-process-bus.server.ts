@@ -108,21 +108,30 @@ export class InProcessBusServer extends Server implements CustomTransportStrateg
 
   // Mirrors ServerKafka.handleMessage so that handlers see the same packet, context and error handling.
   private async handleDelivery({ topic, partition, record }: Delivery): Promise<void> {
-    const message = {
+    // Key and headers decoded by Nest's parser, as on Kafka. The value is kept as the stored JSON text and parsed
+    // from it; `ctx.getMessage().value` is still the Buffer of those bytes, made only if a handler asks for it.
+    const raw = this.parser.parse<KafkaMessage & { headers: Record<string, string | undefined> }>({
       key: record.key === null ? null : Buffer.from(record.key),
-      value: record.value === null ? null : Buffer.from(record.value),
+      value: null,
       headers: record.headers,
       offset: String(record.offset),
       timestamp: String(record.timestamp),
       attributes: 0,
       size: 0,
-    };
-    const raw = this.parser.parse<KafkaMessage & { headers: Record<string, string | undefined> }>({
-      ...message,
       topic,
       partition,
     });
-    const packet = (await this.deserializer.deserialize(raw, { channel: topic })) as IncomingEvent;
+    const text = record.value;
+    let bytes: Buffer | null | undefined;
+    Object.defineProperty(raw, 'value', {
+      enumerable: true,
+      configurable: true,
+      get: () => (bytes ??= text === null ? null : Buffer.from(text)),
+    });
+    const packet = (await this.deserializer.deserialize(
+      { key: raw.key as string | null, value: text, headers: raw.headers },
+      { channel: topic },
+    )) as IncomingEvent;
     const context = new KafkaContext([
       raw,
       partition,
