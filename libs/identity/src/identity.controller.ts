@@ -13,6 +13,12 @@ import {
   registerAccountRequest,
   requestPasswordResetRequest,
   retrieveIactRequest,
+  startTwoFactorEnrolmentRequest,
+  TWO_FACTOR,
+  twoFactorCodeRequest,
+  twoFactorPasswordRequest,
+  twoFactorRecoveryCodeRequest,
+  twoFactorUserRequest,
   updateAccountRequest,
   userRequest,
 } from '@idp/contracts';
@@ -27,6 +33,7 @@ import { completePasswordReset, requestPasswordReset } from './application/passw
 import { registerAccount } from './application/register-account/register-account';
 import type { IdentityDeps } from './application/shared/identity-deps';
 import { updateAccount } from './application/update-account/update-account';
+import * as twoFactor from './application/two-factor/two-factor';
 
 export const IDENTITY_DEPS = Symbol('IDENTITY_DEPS');
 
@@ -137,5 +144,47 @@ export class IdentityController {
   @MessagePattern(IDENTITY.createInitialAdmin)
   createInitialAdmin(@Payload() payload: unknown) {
     return handle(createInitialAdminRequest, payload, (r) => createInitialAdmin(this.deps, r));
+  }
+
+  @MessagePattern(IDENTITY.adminDisableTwoFactor)
+  adminDisableTwoFactor(@Payload() payload: unknown) {
+    return handle(userRequest, payload, (r) => twoFactor.adminDisableTwoFactor(this.deps, r));
+  }
+
+  @MessagePattern(TWO_FACTOR.startEnrolment)
+  startTwoFactorEnrolment(@Payload() payload: unknown) {
+    return handle(startTwoFactorEnrolmentRequest, payload, (r) =>
+      twoFactor.startTwoFactorEnrolment(this.deps, r),
+    );
+  }
+
+  @MessagePattern(TWO_FACTOR.enable)
+  enableTwoFactor(@Payload() payload: unknown) {
+    return handle(twoFactorCodeRequest, payload, (r) => twoFactor.enableTwoFactor(this.deps, r));
+  }
+
+  @MessagePattern(TWO_FACTOR.sendSmsCode)
+  sendTwoFactorSmsCode(@Payload() payload: unknown) {
+    return handle(twoFactorUserRequest, payload, (r) => twoFactor.sendTwoFactorSmsCode(this.deps, r));
+  }
+
+  @MessagePattern(TWO_FACTOR.verifyCode)
+  verifyTwoFactorCode(@Payload() payload: unknown) {
+    return handle(twoFactorCodeRequest, payload, (r) => twoFactor.verifyTwoFactorCode(this.deps, r));
+  }
+
+  @MessagePattern(TWO_FACTOR.verifyRecoveryCode)
+  verifyRecoveryCode(@Payload() payload: unknown) {
+    return handle(twoFactorRecoveryCodeRequest, payload, (r) => twoFactor.verifyRecoveryCode(this.deps, r));
+  }
+
+  @MessagePattern(TWO_FACTOR.regenerateRecoveryCodes)
+  regenerateRecoveryCodes(@Payload() payload: unknown) {
+    return handle(twoFactorPasswordRequest, payload, (r) => twoFactor.regenerateRecoveryCodes(this.deps, r));
+  }
+
+  @MessagePattern(TWO_FACTOR.disable)
+  disableTwoFactor(@Payload() payload: unknown) {
+    return handle(twoFactorPasswordRequest, payload, (r) => twoFactor.disableTwoFactor(this.deps, r));
   }
 }

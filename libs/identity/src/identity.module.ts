@@ -8,7 +8,7 @@ import {
   type OnModuleInit,
   Optional,
 } from '@nestjs/common';
-import { eventsTopic, IDENTITY } from '@idp/contracts';
+import { eventsTopic, IDENTITY, TWO_FACTOR } from '@idp/contracts';
 import {
   BUS_CLIENT,
   type BusClient,
@@ -181,6 +181,7 @@ export class IdentityModule implements OnModuleInit, OnApplicationBootstrap, OnM
     // The gateway (and tests) send these through the process's bus client; Kafka needs every reply topic
     // subscribed before the client connects.
     for (const pattern of Object.values(IDENTITY)) this.bus?.subscribeToResponseOf(pattern);
+    for (const pattern of Object.values(TWO_FACTOR)) this.bus?.subscribeToResponseOf(pattern);
     // The first unknown login must not be slower than the others (timing of unknown vs wrong password).
     await warmUpDummyHash(this.deps.hasher);
   }

@@ -28,3 +28,7 @@ export * from './application/invitations/invitations.projection';
 export * from './application/invitations/invitation-token';
 export * from './application/invitations/membership-reactions';
 export * from './application/relay/identity-relay.selector';
+export * from './domain/two-factor/totp';
+export * from './domain/two-factor/recovery-codes';
+export * from './domain/two-factor/two-factor-throttle.decider';
+export * from './application/two-factor/two-factor';

@@ -46,7 +46,21 @@ export type IdentityIntegrationEvent =
   /** Two-factor authentication became active (after a verified code); never carries the secret. */
   | { type: 'TwoFactorEnabled'; data: { userId: string; delivery: 'app' | 'sms' } }
   /** Two-factor authentication was turned off, by the user (with their password) or by a site admin. */
-  | { type: 'TwoFactorDisabled'; data: { userId: string; by: 'user' | 'admin' } };
+  | { type: 'TwoFactorDisabled'; data: { userId: string; by: 'user' | 'admin' } }
+  /**
+   * A two-factor code to send by SMS (enrolment or login): `sealedCode` is sealed with context
+   * `IDENTITY_SEAL_CONTEXT.twoFactorSmsCode`; the notification service opens it and sends it to `smsNumber` (E.164).
+   */
+  | {
+      type: 'TwoFactorSmsCodeRequested';
+      data: {
+        userId: string;
+        smsNumber: string;
+        sealedCode: string;
+        expiresAt: string;
+        purpose: 'enable' | 'login';
+      };
+    };
 
 export type IdentityEventType = IdentityIntegrationEvent['type'];
 
@@ -60,4 +74,6 @@ export const IDENTITY_SEAL_CONTEXT = {
   emailConfirmation: 'email-confirmation',
   /** `PasswordResetRequested`: the token for `identity.complete-password-reset`. */
   passwordReset: 'password-reset',
+  /** `TwoFactorSmsCodeRequested`: the 6-digit code to text. */
+  twoFactorSmsCode: 'two-factor-sms-code',
 } as const;

@@ -138,6 +138,8 @@ export interface AdminUserList {
 export interface AuthenticateResult {
   userId: string;
   twoFactorRequired: boolean;
+  /** How the second factor is delivered, when one is required (an `sms` login asks for a code to be sent). */
+  twoFactorDelivery?: 'app' | 'sms';
 }
 
 /** Reply of the patterns that answer nothing but success (`204`/`202` at the HTTP edge). */

@@ -36,6 +36,10 @@ export const EXACT_CODES: Readonly<Record<string, CodeRule>> = {
   'PASSWORD.HASH_MALFORMED': { status: 500 },
   // TFC-API §10: the admin actions' "already suspended", "not admin", … are 400s.
   'ACCOUNT.INVALID_TRANSITION': { status: 400 },
+  // TFC-API §10: impersonating without a reason, or unimpersonating without impersonating, are 400s
+  // (`IMPERSONATION.FORBIDDEN` is a 403 by rule; `ACCOUNT.LAST_SITE_ADMIN` a 422 by default).
+  'IMPERSONATION.REASON_REQUIRED': { status: 400 },
+  'IMPERSONATION.NOT_IMPERSONATING': { status: 400 },
   // TFC-API §9: naming users or memberships a team change cannot take (not in the organization, already on the
   // team, not on it) is a 400, not a 422 (there is no attribute to point at: the body is a list of identifiers).
   'TEAM.INVALID_MEMBERS': { status: 400 },
@@ -44,6 +48,15 @@ export const EXACT_CODES: Readonly<Record<string, CodeRule>> = {
   // Accepting an invitation while already an active member: a broken rule, not a conflict to retry (the
   // `ALREADY_*` rule would say 409).
   'MEMBERSHIP.ALREADY_MEMBER': { status: 422 },
+  // Two-factor (TFC-API §10, §12): state transitions that do not apply are 400s ("2FA not enabled" is TFC's
+  // documented admin answer); wrong codes are 422s on their attribute (the `INVALID*` rule); too many code attempts
+  // or SMS sends are 429s with `X-RateLimit-Reset` (TFC-API §1.8).
+  'TWO_FACTOR.NOT_ENABLED': { status: 400 },
+  'TWO_FACTOR.ALREADY_ENABLED': { status: 400 },
+  'TWO_FACTOR.NOT_PENDING': { status: 400 },
+  'TWO_FACTOR.SMS_NOT_CONFIGURED': { status: 400 },
+  'TWO_FACTOR.TOO_MANY_ATTEMPTS': { status: 429 },
+  'TWO_FACTOR.SMS_LIMIT': { status: 429 },
 };
 
 /**

@@ -103,6 +103,7 @@ describe('accounts projection', () => {
         isAdmin: true,
         isSuspended: false,
         createdAt: NOW,
+        twoFactorEnabled: false,
       },
     ]);
   });

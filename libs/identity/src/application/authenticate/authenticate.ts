@@ -98,5 +98,8 @@ const attempt = async (deps: IdentityDeps, request: AuthenticateRequest): Promis
       });
     }
   }
+  // A second factor is owed: the gateway starts a session that can do nothing but complete it.
+  if (live.twoFactor.enabled && live.twoFactor.delivery)
+    return { userId: live.userId, twoFactorRequired: true, twoFactorDelivery: live.twoFactor.delivery };
   return { userId: live.userId, twoFactorRequired: false };
 };

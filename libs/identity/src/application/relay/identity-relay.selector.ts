@@ -9,7 +9,10 @@ const ACCOUNT_STREAM = /^account-(.+)$/;
  * link tokens travel only sealed (`sealedToken`). Exhaustive over `AccountEvent`: a new stored event type does not
  * compile until it is decided here whether (and as what) it leaves the service.
  */
-export const toIntegrationEvent = (userId: string, event: AccountEvent): IdentityIntegrationEvent => {
+export const toIntegrationEvent = (
+  userId: string,
+  event: AccountEvent,
+): IdentityIntegrationEvent | undefined => {
   switch (event.type) {
     case 'AccountRegistered': {
       const { username, email, emailConfirmed, registeredAt, invitation } = event.data;
@@ -52,6 +55,21 @@ export const toIntegrationEvent = (userId: string, event: AccountEvent): Identit
     case 'SiteAdminRevoked':
     case 'AccountDeleted':
       return { type: event.type, data: { userId } };
+    // Two-factor: whether it is on (the membership service enforces organization policies) and SMS codes to send,
+    // sealed. Never the TOTP secret, sealed or not, never recovery code hashes; the rest stays in the service.
+    case 'TwoFactorEnabled':
+      return { type: event.type, data: { userId, delivery: event.data.delivery } };
+    case 'TwoFactorDisabled':
+      return { type: event.type, data: { userId, by: event.data.by } };
+    case 'TwoFactorSmsCodeSent': {
+      const { smsNumber, sealedCode, expiresAt, purpose } = event.data;
+      return { type: 'TwoFactorSmsCodeRequested', data: { userId, smsNumber, sealedCode, expiresAt, purpose } };
+    }
+    case 'TwoFactorEnrolmentStarted':
+    case 'TwoFactorCodeAccepted':
+    case 'RecoveryCodeUsed':
+    case 'RecoveryCodesRegenerated':
+      return undefined;
   }
 };
 
@@ -69,6 +87,9 @@ const ACCOUNT_EVENT_TYPES: ReadonlySet<string> = new Set<AccountEvent['type']>([
   'SiteAdminGranted',
   'SiteAdminRevoked',
   'AccountDeleted',
+  'TwoFactorEnabled',
+  'TwoFactorDisabled',
+  'TwoFactorSmsCodeSent',
 ]);
 
 /**
@@ -80,5 +101,6 @@ export const select: RelaySelector = (event: RecordedEvent) => {
   const userId = ACCOUNT_STREAM.exec(event.stream)?.[1];
   if (!userId || !ACCOUNT_EVENT_TYPES.has(event.type)) return undefined;
   const mapped = toIntegrationEvent(userId, event as unknown as AccountEvent);
+  if (!mapped) return undefined;
   return { ...event, type: mapped.type, data: mapped.data };
 };

@@ -114,7 +114,7 @@ export const toAccountView = (account: LiveAccount): AccountView => ({
   isAdmin: account.isSiteAdmin,
   isSuspended: account.status === 'suspended',
   isServiceAccount: false,
-  twoFactor: { enabled: false, verified: false },
+  twoFactor: { enabled: account.twoFactor.enabled, verified: account.twoFactor.enabled },
   createdAt: account.registeredAt,
 });
 
@@ -136,7 +136,8 @@ export const accountViewOf = (document: AccountDocument): AccountView => ({
   isAdmin: document.isAdmin,
   isSuspended: document.isSuspended,
   isServiceAccount: false,
-  twoFactor: { enabled: false, verified: false },
+  // Enabling requires a verified code, so an enabled second factor is a verified one (TFC-API §12, §14).
+  twoFactor: { enabled: document.twoFactorEnabled === true, verified: document.twoFactorEnabled === true },
   createdAt: document.createdAt,
 });
 
