@@ -22,6 +22,7 @@ import { OrganizationMembershipsController } from './routes/organization-members
 import { TeamsController } from './routes/teams.controller';
 import { InvitationsController } from './routes/invitations.controller';
 import { OrganizationTokenController } from './routes/organization-token.controller';
+import { AdminUsersController } from './routes/admin-users.controller';
 
 /**
  * The API gateway (see docs/architecture.md and this lib's README): the HTTP framing of the whole surface —
@@ -47,6 +48,7 @@ import { OrganizationTokenController } from './routes/organization-token.control
     TeamsController,
     InvitationsController,
     OrganizationTokenController,
+    AdminUsersController,
     // Not HTTP: evicts revoked credentials from the cache on token and identity events (every replica).
     CredentialEvictionHandlers,
   ],

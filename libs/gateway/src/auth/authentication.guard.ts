@@ -51,6 +51,12 @@ export const principalFrom = (reply: unknown, now: number): Principal | undefine
     const { sessionId } = reply;
     if (!nonEmpty(userId) || !nonEmpty(sessionId)) return undefined;
     if (typeof expiresAt !== 'string' || !(Date.parse(expiresAt) > now)) return undefined;
+    const { impersonatorId, impersonationReason } = reply;
+    if (impersonatorId !== undefined) {
+      // An impersonation session: both or it is no principal (the audit trail must name the admin and why).
+      if (!nonEmpty(impersonatorId) || typeof impersonationReason !== 'string') return undefined;
+      return { kind: 'session', userId, sessionId, expiresAt, impersonatorId, impersonationReason };
+    }
     return { kind: 'session', userId, sessionId, expiresAt };
   }
   if (reply.kind === 'user-token') {
@@ -127,7 +133,8 @@ export class AuthenticationGuard implements CanActivate {
     if (presented.source === 'invalid') throw this.refused(address);
     const hash = sha256Hex(presented.token);
     const principal = this.cache.get(hash) ?? (await this.verify(hash, presented.token, ctx));
-    if (!principal) throw this.refused(address);
+    // A user just suspended or deleted is refused even while the token service has not reacted yet (holdUser).
+    if (!principal || this.cache.isHeld(principal)) throw this.refused(address);
     if (!mayUseRoute(principal)) throw notFound();
     ctx.principal = principal;
     ctx.credentialHash = hash;

@@ -41,8 +41,7 @@ class Index {
 /** Keys of the indexes an entry is listed in. */
 const sessionKey = (p: Principal): string | undefined => (p.kind === 'session' ? p.sessionId : undefined);
 const tokenKey = (p: Principal): string | undefined => (p.kind === 'session' ? undefined : p.tokenId);
-const userKey = (p: Principal): string | undefined =>
-  p.kind === 'organization-token' ? undefined : p.userId;
+const userKey = (p: Principal): string | undefined => ('userId' in p ? p.userId : undefined);
 const organizationTokenKey = (organizationId: string, tokenKind: string): string =>
   `${organizationId}\u0000${tokenKind}`;
 const organizationKey = (p: Principal): string | undefined =>
@@ -63,6 +62,9 @@ const organizationKey = (p: Principal): string | undefined =>
  * `generation` counts evictions: a verification that started before an eviction must not cache its answer (it may
  * describe the credential as it was before the revocation); see `set`'s `verifiedAt`.
  */
+/** How long `holdUser` refuses a user's credentials by default: far beyond the token service's reaction time. */
+export const USER_HOLD_MS = 30_000;
+
 export class CredentialCache {
   private readonly entries = new Map<string, Entry>();
   private readonly bySession = new Index();
@@ -70,6 +72,8 @@ export class CredentialCache {
   private readonly byUser = new Index();
   private readonly byOrganizationToken = new Index();
   private evictions = 0;
+  /** Users whose credentials are refused whatever the token service answers, until the instant held (ms). */
+  private readonly held = new Map<string, number>();
 
   constructor(private readonly options: { ttlMs: number; maxEntries: number; now?: () => number }) {}
 
@@ -109,6 +113,7 @@ export class CredentialCache {
    */
   set(hash: string, principal: Principal, verifiedAt?: number): void {
     if (this.options.ttlMs <= 0) return;
+    if (this.isHeld(principal)) return;
     if (verifiedAt !== undefined && verifiedAt !== this.evictions) return;
     // A token without an expiry is cached for the TTL alone.
     const expires = principal.expiresAt === null ? Infinity : Date.parse(principal.expiresAt);
@@ -144,6 +149,38 @@ export class CredentialCache {
    */
   evictUser(userId: string): void {
     this.evictAll(this.byUser, userId);
+  }
+
+  /**
+   * Drops every cached credential of a suspended or deleted user AND refuses that user's credentials for `forMs`,
+   * whatever the token service answers (`isHeld`). Identity answers a suspension before the token service has
+   * reacted to its event, so without the hold a request in between would verify, and be served, with a credential
+   * that is about to stop: with it, the very next request after `POST /admin/users/:id/actions/suspend` is a 401
+   * on this replica, and on the others as soon as they see `AccountSuspended`. `forMs` only needs to outlast the
+   * token service's reaction (milliseconds); `releaseUser` ends it at unsuspension.
+   */
+  holdUser(userId: string, forMs = USER_HOLD_MS): void {
+    this.held.delete(userId);
+    this.held.set(userId, this.now() + forMs);
+    // Bounded like the entries: the oldest holds go first (they are the likeliest to have done their job).
+    while (this.held.size > this.options.maxEntries)
+      this.held.delete(this.held.keys().next().value as string);
+    this.evictUser(userId);
+  }
+
+  /** Ends a hold (the user was unsuspended); their credentials verify again once the token service says so. */
+  releaseUser(userId: string): void {
+    this.held.delete(userId);
+  }
+
+  /** Whether a principal's user is held (`holdUser`); organization and team tokens act as no user and are never held. */
+  isHeld(principal: Principal): boolean {
+    if (this.held.size === 0 || !('userId' in principal)) return false;
+    const until = this.held.get(principal.userId);
+    if (until === undefined) return false;
+    if (until > this.now()) return true;
+    this.held.delete(principal.userId);
+    return false;
   }
 
   /**

@@ -100,9 +100,20 @@ export class CredentialEvictionHandlers {
     this.handle('identity', value);
   }
 
+  /**
+   * A suspended or deleted user's credentials are refused from now on, before the token service has reacted
+   * (`CredentialCache.holdUser`); an unsuspended user's are no longer refused here.
+   */
+  private holdOrRelease(type: string, data: unknown): void {
+    if (type === 'AccountSuspended' || type === 'AccountDeleted')
+      this.cache.holdUser(idIn(type, data, 'userId'));
+    else if (type === 'AccountUnsuspended') this.cache.releaseUser(idIn(type, data, 'userId'));
+  }
+
   private handle(source: EvictionSource, value: unknown): void {
     try {
       const event = fromEventMessage(typeof value === 'string' ? value : String(JSON.stringify(value)));
+      if (source === 'identity') this.holdOrRelease(event.type, event.data);
       const eviction = evictionFor(source, event.type, event.data);
       if (!eviction) return;
       applyEviction(this.cache, eviction);

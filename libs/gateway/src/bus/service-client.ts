@@ -7,10 +7,17 @@ import { type Principal, type RequestContext, requestContextStorage } from '../h
 import { type ReplyOf, type RequestOf, SERVICE_PATTERNS, type ServicePattern } from './service-messages';
 
 /** Who asks, as services see it: a user (session or user token), or an organization (its organization token). */
-export const actorOf = (principal: Principal): NonNullable<RequestMeta['actor']> =>
-  principal.kind === 'organization-token'
-    ? { kind: 'organization', id: principal.organizationId }
-    : { kind: 'user', id: principal.userId };
+export const actorOf = (principal: Principal): NonNullable<RequestMeta['actor']> => {
+  if (principal.kind === 'organization-token') return { kind: 'organization', id: principal.organizationId };
+  if (principal.kind === 'session' && principal.impersonatorId)
+    return {
+      kind: 'user',
+      id: principal.userId,
+      impersonatorId: principal.impersonatorId,
+      impersonationReason: principal.impersonationReason ?? '',
+    };
+  return { kind: 'user', id: principal.userId };
+};
 
 /** `meta` of a bus message sent on behalf of a request: who asks (when authenticated), correlation id, address. */
 export const requestMetaOf = (context: RequestContext | undefined): RequestMeta => {
@@ -26,6 +33,11 @@ export interface ServiceRequestOptions {
   context?: RequestContext;
   /** Accept a reply that completes without a value (answered as `undefined`); otherwise that is an error (500). */
   allowEmpty?: boolean;
+  /**
+   * Ask as this actor instead of the request's principal: `{kind:'system', id:'gateway'}` for the few system-only
+   * questions the gateway asks on behalf of a rule (e.g. `membership.user-ownerships` before a user's deletion).
+   */
+  actor?: NonNullable<RequestMeta['actor']>;
 }
 
 /** A service replied with no value where one was expected: a bug on one side, answered as a 500. */
@@ -73,6 +85,7 @@ export class ServiceClient implements OnModuleInit {
     options: ServiceRequestOptions = {},
   ): Promise<ReplyOf<P> | undefined> {
     const meta = requestMetaOf(options.context ?? requestContextStorage.getStore());
+    if (options.actor) meta.actor = options.actor;
     const reply = await firstValueFrom(
       this.bus
         .send<ReplyOf<P>>(pattern, { ...payload, meta })

@@ -5,6 +5,8 @@ import {
   type EndSessionResult,
   IDENTITY,
   type IdentityMessages,
+  IMPERSONATION,
+  type ImpersonationMessages,
   type ListSessionsRequest,
   type ListSessionsResult,
   MEMBERSHIP,
@@ -34,7 +36,8 @@ export type ServiceMessages = IdentityMessages &
   TokenMessages &
   UserTokenMessages &
   MembershipMessages &
-  OrganizationTokenMessages;
+  OrganizationTokenMessages &
+  ImpersonationMessages;
 export type ServicePattern = keyof ServiceMessages;
 
 /** What a caller passes: the request without `meta`, which `ServiceClient` attaches. */
@@ -48,4 +51,5 @@ export const SERVICE_PATTERNS: readonly ServicePattern[] = [
   ...Object.values(USER_TOKEN),
   ...Object.values(MEMBERSHIP),
   ...Object.values(ORG_TOKEN),
+  ...Object.values(IMPERSONATION),
 ];

@@ -20,6 +20,23 @@ import {
 import { accountResource, organizationServiceUserResource } from './user-resource';
 
 /**
+ * An impersonation in progress (TFC-API §10), shown on `GET /account/details` as document `meta`:
+ * `{"impersonation":{"impersonator-id":"user-…","reason":"…"}}` (an extra member: the `users` resource keeps TFC's
+ * attributes, and clients ignore unknown `meta`). Nothing for an ordinary session or token.
+ */
+export const impersonationMeta = (principal: Principal): { meta?: Record<string, unknown> } =>
+  principal.kind === 'session' && principal.impersonatorId
+    ? {
+        meta: {
+          impersonation: {
+            'impersonator-id': principal.impersonatorId,
+            reason: principal.impersonationReason ?? '',
+          },
+        },
+      }
+    : {};
+
+/**
  * The caller's own account (TFC-API §2) and the account flows this product defines (§15): sign-up, e-mail
  * confirmation, password change and reset. Every answer is the private `users` projection; none carries a
  * password or a token. An organization token has no account: `details` shows its service user, the changes are 404.
@@ -71,7 +88,7 @@ export class AccountController {
     if (principal.kind === 'organization-token')
       return singleDocument(organizationServiceUserResource(principal));
     const account = await this.services.request(IDENTITY.getAccount, { userId: principal.userId });
-    return singleDocument(accountResource(account, { authenticated: true }));
+    return singleDocument(accountResource(account, { authenticated: true }), impersonationMeta(principal));
   }
 
   @Patch('update')

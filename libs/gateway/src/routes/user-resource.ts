@@ -1,6 +1,6 @@
 import type { AccountView, UserView } from '@idp/contracts';
 import { createHash } from 'node:crypto';
-import { linksOnly, resource, type ResourceObject, toOne } from '../jsonapi/resource';
+import { linksOnly, resource, type ResourceObject, toMany, toOne } from '../jsonapi/resource';
 import { API_PREFIX } from '../http/json-api-controller';
 import type { Principal } from '../http/request-context';
 
@@ -97,11 +97,36 @@ export const accountResource = (
     },
   );
 
-/** The admin projection (TFE admin users API, §10): adds `is-suspended`. For the admin endpoints to come. */
-export const adminUserResource = (account: AccountView): ResourceObject<'users'> => {
-  const r = accountResource(account);
-  return { ...r, attributes: { ...r.attributes, 'is-suspended': account.isSuspended } };
-};
+/**
+ * The admin projection (TFE admin users API, TFC-API §10; go-tfe `AdminUser`): `username`, `email`, `avatar-url`,
+ * `is-admin`, `is-site-auditor` (always false: no site auditors here), `is-suspended`, `is-service-account`,
+ * `two-factor`, plus the private projection's `unconfirmed-email`, `is-confirmed` and `is-site-admin` (extra
+ * attributes, which clients ignore). `organizations` (ids = names) when the caller asked for them
+ * (`include=organizations`); `links.self` the user.
+ */
+export const adminUserResource = (
+  account: AccountView,
+  organizations?: readonly string[],
+): ResourceObject<'users'> =>
+  resource(
+    'users',
+    account.id,
+    {
+      ...common(account),
+      email: account.email,
+      unconfirmedEmail: account.unconfirmedEmail,
+      isConfirmed: account.emailConfirmed,
+      isAdmin: account.isAdmin,
+      isSiteAdmin: account.isAdmin,
+      isSiteAuditor: false,
+      isSuspended: account.isSuspended,
+      twoFactor: { enabled: account.twoFactor.enabled, verified: account.twoFactor.verified },
+    },
+    {
+      ...(organizations ? { relationships: { organizations: toMany('organizations', organizations) } } : {}),
+      links: { self: userPath(account.id) },
+    },
+  );
 
 /** The part of an organization-token principal its service user is made of. */
 type OrganizationTokenPrincipal = Pick<

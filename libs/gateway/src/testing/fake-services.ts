@@ -25,9 +25,13 @@ export interface FakeAccount extends AccountView {
   password: string;
 }
 
-interface FakeSession extends SessionView {
+export interface FakeSession extends SessionView {
   token: string;
   ended: boolean;
+  /** An impersonation session (`fake-admin.ts`). */
+  impersonatorId?: string;
+  impersonationReason?: string;
+  returnToSessionId?: string;
 }
 
 const fail = (code: string, message: string, details?: Record<string, unknown>): never => {
@@ -321,7 +325,16 @@ class FakeHandlers {
     if (this.s.verifyReply) return this.s.verifyReply(String(p.token));
     const session = [...this.s.sessions.values()].find((x) => x.token === p.token && !x.ended);
     if (!session) return null;
-    return { kind: 'session', sessionId: session.id, userId: session.userId, expiresAt: session.expiresAt };
+    if (this.s.accounts.get(session.userId)?.isSuspended) return null;
+    return {
+      kind: 'session',
+      sessionId: session.id,
+      userId: session.userId,
+      expiresAt: session.expiresAt,
+      ...(session.impersonatorId
+        ? { impersonatorId: session.impersonatorId, impersonationReason: session.impersonationReason }
+        : {}),
+    };
   }
 
   @MessagePattern(TOKEN.endSession)
