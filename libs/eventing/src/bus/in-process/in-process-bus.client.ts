@@ -8,7 +8,7 @@ import {
 } from '@nestjs/microservices';
 import { InvalidKafkaClientTopicException } from '@nestjs/microservices/errors/invalid-kafka-client-topic.exception';
 import { InvalidMessageException } from '@nestjs/microservices/errors/invalid-message.exception';
-import { type Observable, Subject, connectable, defer, throwError } from 'rxjs';
+import { Observable, Subject, connectable, defer, throwError } from 'rxjs';
 import { BusJsonResponseDeserializer, BusJsonSerializer, type ParsedRecord } from '../bus-json.serializer';
 import { type OutgoingRecord, replyTopicOf } from '../bus-record';
 import type { InProcessBroker, ProduceAck, ProducedRecord } from './in-process.broker';
@@ -102,6 +102,18 @@ export class InProcessBusClient extends ClientProxy {
       await this.connect();
       return (await this.produce(pattern, data.messages, options)) as TResult;
     });
+  }
+
+  /**
+   * Nest's `send`, without its `defer(async connect)` + `mergeMap` once connected (`connect()` would then do
+   * nothing): one Observable per request instead of four, and no extra promise. Before the first `connect()`, and
+   * for invalid input, Nest's own path runs unchanged.
+   */
+  override send<TResult = unknown, TInput = unknown>(pattern: unknown, data: TInput): Observable<TResult> {
+    if (!this.listening || isNil(pattern) || isNil(data)) return super.send(pattern, data);
+    return new Observable<TResult>((observer) =>
+      this.publish({ pattern, data }, this.createObserver(observer)),
+    );
   }
 
   protected dispatchEvent<T = ProducedRecord[]>(packet: ReadPacket): Promise<T> {

@@ -12,7 +12,7 @@ import {
 } from '@nestjs/microservices';
 import { NO_EVENT_HANDLER, NO_MESSAGE_HANDLER } from '@nestjs/microservices/constants';
 import type { Consumer, KafkaMessage, Producer } from 'kafkajs';
-import { type Observable, ReplaySubject, isObservable, lastValueFrom } from 'rxjs';
+import { type Observable, ReplaySubject, isObservable, lastValueFrom, throwError } from 'rxjs';
 import { BusJsonRequestDeserializer, BusJsonSerializer } from '../bus-json.serializer';
 import type { Delivery, GroupMembership, InProcessBroker } from './in-process.broker';
 
@@ -153,9 +153,21 @@ export class InProcessBusServer extends Server implements CustomTransportStrateg
       return;
     }
     await this.onProcessingStartHook(this.transportId, context, async () => {
-      const response$ = this.transformToObservable((handler as MessageHandler)(packet.data, context));
+      let result: unknown;
+      try {
+        result = await (handler as MessageHandler)(packet.data, context);
+      } catch (error) {
+        result = throwError(() => error);
+      }
+      // The common case: Nest's RPC proxy resolved to the handler's value (errors come back as an Observable that
+      // errors, from the exception filters). Nest's `send` would answer it as one reply, value and end together
+      // (`isDisposed`): answered so here, without the ReplaySubject, the rxjs pipeline and the extra tick.
+      if (!isObservable(result)) {
+        await publish({ response: result, isDisposed: true });
+        return;
+      }
       const replay$ = new ReplaySubject<unknown>();
-      await firstOutcome(response$, replay$);
+      await firstOutcome(result, replay$);
       this.send(replay$, publish);
     });
   }
