@@ -7,3 +7,4 @@ export * from './journeys/account-journey';
 export * from './distributed-env';
 export * from './wait';
 export * from './journeys/membership-journey';
+export * from './journeys/admin-journey';
