@@ -1,0 +1,76 @@
+import { openPostgresEventStore } from '@idp/eventing';
+import {
+  distributedTestEnv,
+  type DistributedTestEnv,
+  describeWithInfra,
+  expectImpersonationRecorded,
+  freePort,
+  runAdminJourney,
+  startApp,
+  startReadyApps,
+  startSmtpServer,
+  type StartedProcess,
+  type StoredEventLike,
+  type TestSmtpServer,
+  uniqueName,
+  waitReady,
+  waitUntilServing,
+} from '@idp/testing';
+
+// The site-administration journey in distributed mode: gateway, identity, membership, token and notification as
+// separate processes over real Kafka, PostgreSQL and FerretDB, mail over real SMTP; then the services' stored
+// events, read from their PostgreSQL schemas.
+describeWithInfra(
+  ['postgres', 'kafka', 'mongo'],
+  'site administration, distributed services over HTTP',
+  (infra) => {
+    let deployment: DistributedTestEnv | undefined;
+    let smtp: TestSmtpServer;
+    const processes: StartedProcess[] = [];
+
+    afterAll(async () => {
+      for (const p of processes) p.child.kill('SIGTERM');
+      await Promise.all(processes.map((p) => p.exited));
+      await smtp?.close();
+      await deployment?.cleanup();
+    });
+
+    it('runs the whole admin journey across processes; the events name the impersonator', async () => {
+      deployment = await distributedTestEnv(infra(), 'admin_e2e');
+      smtp = await startSmtpServer();
+      const gatewayPort = await freePort();
+      const url = `http://127.0.0.1:${gatewayPort}`;
+      const shared = { ...deployment.env, SMTP_URL: smtp.url, PUBLIC_URL: url };
+      await startReadyApps(['identity', 'membership', 'token', 'notification'], shared, processes);
+      const gateway = startApp('gateway', {
+        ...shared,
+        PORT: String(gatewayPort),
+        API_RATE_LIMITING_ENABLED: 'false',
+        AUTH_CACHE_TTL_MS: '60000',
+      });
+      processes.push(gateway);
+      await waitReady(url, gateway, 90_000);
+      await waitUntilServing(url);
+
+      const result = await runAdminJourney(url, smtp, uniqueName('d').replace(/_/g, '-').toLowerCase());
+      console.log(
+        `distributed: first request after the suspension answered 401 in ${result.suspendedRefusedAfterMs.toFixed(1)} ms`,
+      );
+
+      const events: Record<'identity' | 'membership' | 'token', StoredEventLike[]> = {
+        identity: [],
+        membership: [],
+        token: [],
+      };
+      for (const service of ['identity', 'membership', 'token'] as const) {
+        const store = await openPostgresEventStore({ url: deployment.env.EVENT_STORE_URL!, schema: service });
+        try {
+          events[service] = (await store.readAll(undefined, 100_000)) as unknown as StoredEventLike[];
+        } finally {
+          await store.close();
+        }
+      }
+      expectImpersonationRecorded(result, events);
+    }, 360_000);
+  },
+);
