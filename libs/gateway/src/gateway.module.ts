@@ -16,6 +16,7 @@ import { AuthenticationTokensController } from './routes/authentication-tokens.c
 import { rateLimitProviders } from './rate-limit/rate-limit.guard';
 import { PingController } from './routes/ping.controller';
 import { AccountSessionsController, SessionController } from './routes/session.controller';
+import { AccountTwoFactorController, SessionTwoFactorController } from './routes/two-factor.controller';
 import { UsersController } from './routes/users.controller';
 import { OrganizationsController } from './routes/organizations.controller';
 import { OrganizationMembershipsController } from './routes/organization-memberships.controller';
@@ -41,6 +42,8 @@ import { AdminUsersController } from './routes/admin-users.controller';
     UsersController,
     SessionController,
     AccountSessionsController,
+    AccountTwoFactorController,
+    SessionTwoFactorController,
     IactController,
     AuthenticationTokensController,
     OrganizationsController,

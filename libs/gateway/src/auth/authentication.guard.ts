@@ -22,6 +22,7 @@ import type { TokenBucketLimiter } from '../rate-limit/token-bucket';
 import { AUTH_CLOCK, CREDENTIAL_CACHE } from './auth.tokens';
 import type { CredentialCache } from './credential-cache';
 import { presentedCredential } from './session-cookie';
+import { assertMayUseWithoutSecondFactor } from './two-factor-step';
 
 const API_ROOT = `/${API_PREFIX}`;
 
@@ -57,6 +58,8 @@ export const principalFrom = (reply: unknown, now: number): Principal | undefine
       if (!nonEmpty(impersonatorId) || typeof impersonationReason !== 'string') return undefined;
       return { kind: 'session', userId, sessionId, expiresAt, impersonatorId, impersonationReason };
     }
+    if (reply.twoFactorPending === true)
+      return { kind: 'session', userId, sessionId, expiresAt, twoFactorPending: true };
     return { kind: 'session', userId, sessionId, expiresAt };
   }
   if (reply.kind === 'user-token') {
@@ -136,6 +139,7 @@ export class AuthenticationGuard implements CanActivate {
     // A user just suspended or deleted is refused even while the token service has not reacted yet (holdUser).
     if (!principal || this.cache.isHeld(principal)) throw this.refused(address);
     if (!mayUseRoute(principal)) throw notFound();
+    assertMayUseWithoutSecondFactor(this.reflector, context, principal);
     ctx.principal = principal;
     ctx.credentialHash = hash;
     return true;

@@ -47,6 +47,8 @@ export const evictionFor = (
   if (source === 'token') {
     switch (type) {
       case 'SessionEnded':
+      // A completed second factor: the cached restricted principal must give way to the full one.
+      case 'SessionTwoFactorCompleted':
         return { by: 'session', sessionId: idIn(type, data, 'sessionId') };
       case 'UserTokenRevoked':
       case 'OrganizationTokenRevoked':

@@ -1,4 +1,6 @@
 import {
+  type CompleteTwoFactorRequest,
+  type CompleteTwoFactorResult,
   type EndAllSessionsRequest,
   type EndAllSessionsResult,
   type EndSessionRequest,
@@ -16,6 +18,8 @@ import {
   type StartSessionRequest,
   type StartSessionResult,
   TOKEN,
+  TWO_FACTOR,
+  type TwoFactorMessages,
   USER_TOKEN,
   type UserTokenMessages,
   type VerifyCredentialRequest,
@@ -29,6 +33,7 @@ export interface TokenMessages {
   [TOKEN.endSession]: { request: EndSessionRequest; reply: EndSessionResult };
   [TOKEN.listSessions]: { request: ListSessionsRequest; reply: ListSessionsResult };
   [TOKEN.endAllSessions]: { request: EndAllSessionsRequest; reply: EndAllSessionsResult };
+  [TOKEN.completeTwoFactor]: { request: CompleteTwoFactorRequest; reply: CompleteTwoFactorResult };
 }
 
 /** Every request-reply pattern the gateway sends, with its request and reply types. */
@@ -37,7 +42,8 @@ export type ServiceMessages = IdentityMessages &
   UserTokenMessages &
   MembershipMessages &
   OrganizationTokenMessages &
-  ImpersonationMessages;
+  ImpersonationMessages &
+  TwoFactorMessages;
 export type ServicePattern = keyof ServiceMessages;
 
 /** What a caller passes: the request without `meta`, which `ServiceClient` attaches. */
@@ -52,4 +58,5 @@ export const SERVICE_PATTERNS: readonly ServicePattern[] = [
   ...Object.values(MEMBERSHIP),
   ...Object.values(ORG_TOKEN),
   ...Object.values(IMPERSONATION),
+  ...Object.values(TWO_FACTOR),
 ];

@@ -45,6 +45,8 @@ export type Principal =
        */
       impersonatorId?: string;
       impersonationReason?: string;
+      /** A password login still owing its second factor: only the two-factor routes and logout (`@TwoFactorStep`). */
+      twoFactorPending?: true;
     }
   | {
       /** A user API token (TFC-API §4): acts as its user. */
