@@ -8,3 +8,4 @@ export * from './distributed-env';
 export * from './wait';
 export * from './journeys/membership-journey';
 export * from './journeys/admin-journey';
+export * from './journeys/two-factor-journey';

@@ -331,6 +331,11 @@ export const publicTokenEvent: RelaySelector = (event) => {
       data = { sessionId, userId, reason, endedAt };
       break;
     }
+    case 'SessionTwoFactorCompleted': {
+      const { sessionId, userId, completedAt } = stored.data;
+      data = { sessionId, userId, completedAt };
+      break;
+    }
     case 'UserTokenCreated': {
       const { tokenId, userId, description, expiredAt, createdAt, createdBy } = stored.data;
       data = { tokenId, userId, description, expiredAt, createdAt, createdBy };

@@ -28,6 +28,8 @@ export type TokenIntegrationEvent =
       type: 'SessionEnded';
       data: { sessionId: string; userId: string; reason: SessionEndReason; endedAt: string };
     }
+  /** A login's second factor was accepted: caches holding the session as restricted drop it. */
+  | { type: 'SessionTwoFactorCompleted'; data: { sessionId: string; userId: string; completedAt: string } }
   | {
       type: 'UserTokenCreated';
       data: {

@@ -18,6 +18,11 @@ export const TOKEN = {
   listSessions: 'token.list-sessions',
   /** Every session of the caller ("log out everywhere"), optionally keeping the current one. */
   endAllSessions: 'token.end-all-sessions',
+  /**
+   * A session started with `twoFactorPending` becomes a full one, after identity accepted the second factor
+   * (`userId`, `sessionId`: the caller's own session, else `SESSION.NOT_FOUND`). Reply `CompleteTwoFactorResult`.
+   */
+  completeTwoFactor: 'token.complete-two-factor',
 } as const;
 
 export type TokenPattern = (typeof TOKEN)[keyof typeof TOKEN];
@@ -55,6 +60,16 @@ export const startSessionRequest = z.object({
    * is at-least-once) then fails with `SESSION.ALREADY_EXISTS` instead of starting a second, orphan session.
    */
   requestId: text(200).min(1).optional(),
+  /**
+   * A password login of an account with two-factor authentication: the session proves only the password, and the
+   * gateway lets it do nothing but complete the second factor (`completeTwoFactor`) or log out.
+   */
+  twoFactorPending: z.literal(true).optional(),
+});
+export const completeTwoFactorRequest = z.object({
+  meta: requestMetaSchema,
+  userId: text(64).min(1),
+  sessionId: text(64).min(1),
 });
 export const verifyCredentialRequest = z.object({ meta: requestMetaSchema, token: secret });
 export const endSessionRequest = z.object({
@@ -100,6 +115,7 @@ export const userTokenRequest = z.object({
 });
 
 export type StartSessionRequest = z.infer<typeof startSessionRequest>;
+export type CompleteTwoFactorRequest = z.infer<typeof completeTwoFactorRequest>;
 export type CreateUserTokenRequest = z.infer<typeof createUserTokenRequest>;
 export type ListUserTokensRequest = z.infer<typeof listUserTokensRequest>;
 export type UserTokenRequest = z.infer<typeof userTokenRequest>;
@@ -139,6 +155,11 @@ export interface SessionCredential {
   /** An impersonation session (TFC-API §10): the site admin acting as `userId`, and their reason. */
   impersonatorId?: string;
   impersonationReason?: string;
+  /**
+   * A password login still owing its second factor: the gateway allows it only the two-factor session routes and
+   * logout (absent: a complete session).
+   */
+  twoFactorPending?: true;
 }
 
 /** What a user API token proves. */
@@ -192,6 +213,13 @@ export interface UserTokenMessages {
   [USER_TOKEN.listUserTokens]: { request: ListUserTokensRequest; reply: ListUserTokensResult };
   [USER_TOKEN.getUserToken]: { request: UserTokenRequest; reply: UserTokenView };
   [USER_TOKEN.revokeUserToken]: { request: UserTokenRequest; reply: RevokeUserTokenResult };
+}
+
+export interface CompleteTwoFactorResult {
+  /** The session, now complete (its secret is unchanged: the client keeps its cookie or token). */
+  session: SessionView;
+  /** False when it was already complete. */
+  completed: boolean;
 }
 
 export interface EndSessionResult {

@@ -4,13 +4,17 @@ import { toTimestamp } from '../jsonapi/timestamp';
 
 /**
  * The `sessions` document of `POST /session` (TFC-API §15): the ONLY response that ever carries a secret
- * (`token`), once. `two-factor-required` is false: a login that needs a second factor gets no session yet.
+ * (`token`), once. `two-factor-required: true`: the session can do nothing but complete the second factor
+ * (`POST /session/two-factor`, `…/two-factor-recovery`, `…/two-factor-send-sms`) or log out.
  */
-export const createdSessionResource = (started: StartSessionResult): ResourceObject<'sessions'> =>
+export const createdSessionResource = (
+  started: StartSessionResult,
+  twoFactorRequired = false,
+): ResourceObject<'sessions'> =>
   resource('sessions', started.session.id, {
     token: started.token,
     expiresAt: toTimestamp(started.session.expiresAt),
-    twoFactorRequired: false,
+    twoFactorRequired,
     createdAt: toTimestamp(started.session.createdAt),
   });
 

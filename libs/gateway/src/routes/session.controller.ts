@@ -1,4 +1,4 @@
-import { IDENTITY, TOKEN } from '@idp/contracts';
+import { IDENTITY, TOKEN, TWO_FACTOR } from '@idp/contracts';
 import { Delete, Get, HttpCode, HttpStatus, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -6,9 +6,10 @@ import { randomUUID } from 'node:crypto';
 import { CREDENTIAL_CACHE } from '../auth/auth.tokens';
 import type { CredentialCache } from '../auth/credential-cache';
 import { clearSessionCookie, setSessionCookie } from '../auth/session-cookie';
+import { TwoFactorStep } from '../auth/two-factor-step';
 import { ServiceClient } from '../bus/service-client';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
-import { JsonApiException, notFound } from '../errors/json-api-error';
+import { notFound } from '../errors/json-api-error';
 import { JsonApiController } from '../http/json-api-controller';
 import {
   CurrentPrincipal,
@@ -59,20 +60,29 @@ export class SessionController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const auth = await this.services.request(IDENTITY.authenticate, body.attributes);
-    if (auth.twoFactorRequired)
-      // Never hand out a full session when a second factor is owed; the two-factor step is a later issue.
-      throw new JsonApiException(501, [{ detail: 'Two-factor login is not available yet' }]);
+    // A second factor is owed: the session proves only the password, and can do nothing but complete it.
     const started = await this.services.request(TOKEN.startSession, {
       userId: auth.userId,
       requestId: randomUUID(),
       ...(userAgentOf(request) ? { userAgent: userAgentOf(request) } : {}),
+      ...(auth.twoFactorRequired ? { twoFactorPending: true as const } : {}),
     });
+    if (auth.twoFactorRequired && auth.twoFactorDelivery === 'sms')
+      // The login code goes out at once; a failure (the SMS limits) leaves the user the resend route.
+      await this.services
+        .request(
+          TWO_FACTOR.sendSmsCode,
+          { userId: auth.userId },
+          { actor: { kind: 'user', id: auth.userId } },
+        )
+        .catch(() => undefined);
     setSessionCookie(request, reply, started.token, this.config.cookieSecure);
     reply.header('Cache-Control', 'no-store');
-    return singleDocument(createdSessionResource(started));
+    return singleDocument(createdSessionResource(started, auth.twoFactorRequired));
   }
 
   @Delete()
+  @TwoFactorStep()
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiBearerAuth()
   @ApiCookieAuth()

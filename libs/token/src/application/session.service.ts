@@ -1,4 +1,6 @@
 import type {
+  CompleteTwoFactorRequest,
+  CompleteTwoFactorResult,
   EndAllSessionsRequest,
   EndImpersonationRequest,
   EndImpersonationResult,
@@ -105,6 +107,7 @@ export class SessionService {
         ...(ip ? { ip } : {}),
         ...(userAgent ? { userAgent } : {}),
         ...(impersonation ? { impersonation } : {}),
+        ...(request.twoFactorPending ? { twoFactorPending: true as const } : {}),
       },
       metadata: metadataOf(request.meta),
     });
@@ -152,7 +155,27 @@ export class SessionService {
       ...(doc.impersonatorId
         ? { impersonatorId: doc.impersonatorId, impersonationReason: doc.impersonationReason ?? '' }
         : {}),
+      ...(doc.twoFactorPending ? { twoFactorPending: true as const } : {}),
     };
+  }
+
+  /**
+   * The second factor was accepted (the gateway asked identity first): the session becomes a full one. Its secret
+   * does not change. `SessionNotFound` for an unknown, ended or someone else's session.
+   */
+  async completeTwoFactor(request: CompleteTwoFactorRequest): Promise<CompleteTwoFactorResult> {
+    const now = this.deps.clock.now().getTime();
+    const { events } = await this.execute(request.sessionId, {
+      type: 'CompleteTwoFactor',
+      data: { now: iso(now), ownerId: request.userId },
+      metadata: metadataOf(request.meta),
+    });
+    await this.deps.runner.catchUp();
+    const [session] = (
+      await this.list({ userId: request.userId, currentSessionId: request.sessionId })
+    ).filter((s) => s.id === request.sessionId);
+    if (!session) throw new SessionNotFound();
+    return { session, completed: events.length > 0 };
   }
 
   /**

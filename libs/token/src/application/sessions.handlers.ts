@@ -1,6 +1,8 @@
 import { Controller, Inject, Logger } from '@nestjs/common';
 import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
 import {
+  completeTwoFactorRequest,
+  type CompleteTwoFactorResult,
   endAllSessionsRequest,
   type EndAllSessionsResult,
   endSessionRequest,
@@ -63,6 +65,11 @@ export class SessionHandlers {
         (await this.teamTokens.verify(token))
       );
     });
+  }
+
+  @MessagePattern(TOKEN.completeTwoFactor)
+  completeTwoFactor(@Payload() body: unknown): Promise<CompleteTwoFactorResult> {
+    return answerAsRpc(() => this.sessions.completeTwoFactor(parseRequest(completeTwoFactorRequest, body)));
   }
 
   @MessagePattern(TOKEN.endSession)

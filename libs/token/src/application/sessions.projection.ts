@@ -19,6 +19,8 @@ export interface SessionDocument {
   impersonatorId?: string | null;
   impersonationReason?: string | null;
   returnToSessionId?: string | null;
+  /** A login still owing its second factor (the gateway lets it do nothing else); absent or false: complete. */
+  twoFactorPending?: boolean;
 }
 
 export const sessionsModel: ReadModel<SessionDocument> = {
@@ -31,14 +33,23 @@ type Recorded = RecordedEvent & SessionEvent;
 export const sessionsProjection = defineProjection<{ sessions: SessionDocument }>({
   name: 'sessions',
   version: 1,
-  handles: ['SessionStarted', 'SessionEnded'],
+  handles: ['SessionStarted', 'SessionEnded', 'SessionTwoFactorCompleted'],
   readModels: { sessions: sessionsModel },
   async apply(raw, { sessions }) {
     const event = raw as Recorded;
     switch (event.type) {
       case 'SessionStarted': {
-        const { tokenHash, sessionId, userId, startedAt, absoluteExpiresAt, ip, userAgent, impersonation } =
-          event.data;
+        const {
+          tokenHash,
+          sessionId,
+          userId,
+          startedAt,
+          absoluteExpiresAt,
+          ip,
+          userAgent,
+          impersonation,
+          twoFactorPending,
+        } = event.data;
         await sessions.put(
           {
             id: tokenHash,
@@ -53,9 +64,15 @@ export const sessionsProjection = defineProjection<{ sessions: SessionDocument }
               impersonationReason: impersonation.reason,
               returnToSessionId: impersonation.returnToSessionId,
             }),
+            ...(twoFactorPending && { twoFactorPending: true }),
           },
           event.position,
         );
+        return;
+      }
+      case 'SessionTwoFactorCompleted': {
+        const [doc] = await sessions.find({ where: { sessionId: event.data.sessionId }, limit: 1 });
+        if (doc) await sessions.patch(doc.id, { twoFactorPending: false }, event.position);
         return;
       }
       case 'SessionEnded': {

@@ -33,12 +33,18 @@ export type SessionEvent =
         userAgent?: string;
         /** Set on an impersonation session (absent in older events and on ordinary logins). */
         impersonation?: SessionImpersonation;
+        /**
+         * A password login of an account with two-factor authentication: the session can do nothing but complete
+         * the second factor until `SessionTwoFactorCompleted` (absent: a complete session).
+         */
+        twoFactorPending?: true;
       };
     }
   | {
       type: 'SessionEnded';
       data: { sessionId: string; userId: string; reason: SessionEndReason; endedAt: string };
-    };
+    }
+  | { type: 'SessionTwoFactorCompleted'; data: { sessionId: string; userId: string; completedAt: string } };
 
 export type SessionCommand =
   | {
@@ -52,7 +58,13 @@ export type SessionCommand =
         ip?: string;
         userAgent?: string;
         impersonation?: SessionImpersonation;
+        twoFactorPending?: true;
       };
+    }
+  | {
+      /** The identity service accepted the second factor: the session becomes a full one. */
+      type: 'CompleteTwoFactor';
+      data: { now: string; ownerId: string };
     }
   | {
       type: 'EndSession';
@@ -77,6 +89,7 @@ export type SessionState =
       userId: string;
       absoluteExpiresAt: string;
       impersonation?: SessionImpersonation;
+      twoFactorPending?: true;
     };
 
 /** No such session, or not the caller's: the same answer, so ids cannot be probed. */
@@ -129,14 +142,20 @@ export const initialState = (): SessionState => ({ status: 'none' });
 export const evolve = (state: SessionState, event: SessionEvent): SessionState => {
   switch (event.type) {
     case 'SessionStarted': {
-      const { sessionId, userId, absoluteExpiresAt, impersonation } = event.data;
+      const { sessionId, userId, absoluteExpiresAt, impersonation, twoFactorPending } = event.data;
       return {
         status: 'live',
         sessionId,
         userId,
         absoluteExpiresAt,
         ...(impersonation && { impersonation }),
+        ...(twoFactorPending && { twoFactorPending }),
       };
+    }
+    case 'SessionTwoFactorCompleted': {
+      if (state.status === 'none') return state;
+      const { twoFactorPending: _completed, ...rest } = state;
+      return rest;
     }
     case 'SessionEnded':
       return state.status === 'none' ? state : { ...state, status: 'ended' };
@@ -164,6 +183,17 @@ export const decide = (command: SessionCommand, state: SessionState): SessionEve
         throw new ImpersonationForbidden('You cannot impersonate yourself');
       if (data.impersonation && !data.impersonation.reason.trim()) throw new ImpersonationReasonRequired();
       return [{ type: 'SessionStarted', data: { ...data, startedAt: now } }];
+    }
+    case 'CompleteTwoFactor': {
+      // An ended session cannot be revived by its second factor; completing twice changes nothing.
+      if (state.status !== 'live' || state.userId !== command.data.ownerId) throw new SessionNotFound();
+      if (!state.twoFactorPending) return [];
+      return [
+        {
+          type: 'SessionTwoFactorCompleted',
+          data: { sessionId: state.sessionId, userId: state.userId, completedAt: command.data.now },
+        },
+      ];
     }
     case 'EndSession': {
       if (state.status === 'none' || state.userId !== command.data.ownerId) throw new SessionNotFound();
