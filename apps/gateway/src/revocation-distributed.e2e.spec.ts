@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import {
   ApiClient,
+  bootstrapAdmin,
   distributedTestEnv,
   type DistributedTestEnv,
   describeWithInfra,
@@ -232,6 +233,50 @@ describeWithInfra(
       });
       expect(Math.max(msA, msB)).toBeLessThan(BOUND_MS * 2);
     }, 60_000);
+
+    it('a user suspended through A: A refuses their cached token and session at the very next request, B within the bound', async () => {
+      // The site admin, bootstrapped through A with the IACT (TFC-API §10); A is on loopback.
+      const admin = await bootstrapAdmin(a.baseUrl, uniqueName('root').replace(/_/g, '-'));
+      const user = await signUp();
+      const created = await a.call(
+        'POST',
+        `/api/v2/users/${user.userId}/authentication-tokens`,
+        { data: { type: 'authentication-tokens', attributes: { description: 'suspension' } } },
+        user.session,
+      );
+      expect(created.status).toBe(201);
+      const token = created.json.data.attributes.token as string;
+      const action = (what: 'suspend' | 'unsuspend') =>
+        a.call('POST', `/api/v2/admin/users/${user.userId}/actions/${what}`, undefined, admin.token);
+      const times: number[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        // Cached by both gateways (after an unsuspension, once the token service has restored the token).
+        await eventually(
+          async () => {
+            expect((await details(b, token)).status).toBe(200);
+            expect((await details(a, token)).status).toBe(200);
+          },
+          10_000,
+          POLL_MS,
+        );
+        if (round === 0) {
+          expect((await details(b, user.session)).status).toBe(200);
+          expect((await details(a, user.session)).status).toBe(200);
+        }
+        expect((await action('suspend')).status).toBe(200);
+        // The gateway that handled the suspension: the very next request, no polling.
+        expect((await details(a, token)).status).toBe(401);
+        if (round === 0) expect((await details(a, user.session)).status).toBe(401);
+        times.push(await until401(() => details(b, token)));
+        if (round === 0) expect((await details(b, user.session)).status).toBe(401);
+        expect((await action('unsuspend')).status).toBe(200);
+      }
+      measured.push({ what: `user suspended (AccountSuspended), ${ROUNDS} rounds`, times });
+      expect(Math.max(...times)).toBeLessThan(BOUND_MS);
+      // Suspension ended the session for good; the API token is back.
+      await eventually(async () => expect((await details(b, token)).status).toBe(200), 10_000, POLL_MS);
+      expect((await details(b, user.session)).status).toBe(401);
+    }, 120_000);
 
     it('a password reset ends every session on every gateway (identity → token → gateways)', async () => {
       const user = await signUp();

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
   ApiClient,
+  bootstrapAdmin,
   eventually,
   freePort,
   linkToken,
@@ -173,7 +174,33 @@ describe('credential eviction, embedded platform over HTTP', () => {
     measured.push(`organization deleted: ${ms.toFixed(0)} ms`);
   }, 60_000);
 
-  // There is no route that suspends a user yet (the TFE admin users API, TFC-API §10, is a later issue): the
-  // AccountSuspended / UserTokensSuspended eviction is covered by the gateway's unit and e2e specs only.
-  it.todo('a cached credential is refused right after its user is suspended (needs the admin suspend route)');
+  it('a cached API token and session are refused at the very next request after their user is suspended', async () => {
+    const admin = await bootstrapAdmin(api.baseUrl, uniqueName('root').replace(/_/g, '-'));
+    const user = await signUp();
+    const created = await api.call(
+      'POST',
+      `/api/v2/users/${user.userId}/authentication-tokens`,
+      { data: { type: 'authentication-tokens', attributes: { description: 'laptop' } } },
+      user.session,
+    );
+    expect(created.status).toBe(201);
+    const token = created.json.data.attributes.token as string;
+    for (const credential of [token, user.session]) {
+      expect((await details(credential)).status).toBe(200);
+      expect((await details(credential)).status).toBe(200); // cached
+    }
+    const action = (what: 'suspend' | 'unsuspend') =>
+      api.call('POST', `/api/v2/admin/users/${user.userId}/actions/${what}`, undefined, admin.token);
+    expect((await action('suspend')).status).toBe(200);
+    const start = performance.now();
+    expect((await details(token)).status).toBe(401);
+    measured.push(
+      `user suspended: the next request was a 401 (${(performance.now() - start).toFixed(0)} ms)`,
+    );
+    expect((await details(user.session)).status).toBe(401);
+    // Unsuspension restores the API token once the token service heard of it; the session stays ended.
+    expect((await action('unsuspend')).status).toBe(200);
+    await eventually(async () => expect((await details(token)).status).toBe(200), BOUND_MS);
+    expect((await details(user.session)).status).toBe(401);
+  }, 60_000);
 });
