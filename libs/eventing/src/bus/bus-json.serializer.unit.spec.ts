@@ -26,6 +26,11 @@ describe('bus JSON serialization', () => {
       big: '1180591620717411303424',
       at: '1970-01-01T00:00:00.000Z',
     });
+    // A bigint deep inside (the plain JSON.stringify throws on it; the encoder then writes it in decimal), and a
+    // toJSON that returns one.
+    expect(
+      roundTrip({ a: [{ b: { position: 5n } }], c: { toJSON: () => 7n }, d: 'x', at: new Date(0) }),
+    ).toEqual({ a: [{ b: { position: '5' } }], c: '7', d: 'x', at: '1970-01-01T00:00:00.000Z' });
     // A payload with key/value fields is data, not an envelope (Nest's default serializer would take it apart).
     expect(serializer.serialize({ key: 'k', value: 1 })).toEqual({
       key: null,

@@ -26,6 +26,15 @@ describe('attribute names', () => {
     expect(camelCase(wire)).toBe(camel === 'already-kebab' ? 'alreadyKebab' : camel);
   });
 
+  it('gives the same names when asked again, and past the bound of remembered names', () => {
+    // More distinct keys than the memo keeps (2,000): later ones are converted without being remembered.
+    const keys = Array.from({ length: 2_500 }, (_, i) => `fieldNumber${i}IsSet`);
+    for (const round of [1, 2])
+      for (const [i, key] of keys.entries())
+        expect([round, kebabCase(key)]).toEqual([round, `field-number${i}-is-set`]);
+    expect(kebabCase('isSiteAdmin')).toBe('is-site-admin');
+  });
+
   it('snake_case for the password change', () => {
     expect(snakeCase('passwordConfirmation')).toBe('password_confirmation');
     expect(camelCase('password_confirmation', 'snake')).toBe('passwordConfirmation');
