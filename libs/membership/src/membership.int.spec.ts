@@ -897,6 +897,193 @@ const describeMembership = (
       });
     });
 
+    describe('two-factor policy', () => {
+      const twoFactor = async (u: { userId: string }, enabled: boolean) =>
+        h.deliver(
+          h.identity.event(
+            enabled
+              ? { type: 'TwoFactorEnabled', data: { userId: u.userId, delivery: 'app' } }
+              : { type: 'TwoFactorDisabled', data: { userId: u.userId, by: 'user' } },
+          ),
+        );
+      const LOCKED = { code: 'ORGANIZATION.TWO_FACTOR_REQUIRED' };
+
+      it('is set only when every owner has 2FA (422 naming them); then members without 2FA get a 403 until they enable it', async () => {
+        const alice = await user('alice');
+        const org = await createOrg(alice, 'tfa');
+        const dev = (
+          await svc.createTeam({
+            ...asUser(alice.userId),
+            organization: org.name,
+            name: 'dev',
+            visibility: 'organization',
+          })
+        ).team;
+        const managers = (
+          await svc.createTeam({
+            ...asUser(alice.userId),
+            organization: org.name,
+            name: 'managers',
+            organizationAccess: { manageMembership: true },
+          })
+        ).team;
+        const bob = await joined(alice, org.name, [dev.id]);
+        const carol = await joined(alice, org.name, [managers.id]);
+        const mandatory = {
+          ...asUser(alice.userId),
+          organization: org.name,
+          settings: { collaboratorAuthPolicy: 'two_factor_mandatory' as const },
+        };
+
+        // Identity's TwoFactorEnabled reaches the mirror: before it the owner cannot require 2FA, after it she can.
+        expect(await failure(svc.updateOrganization(mandatory))).toMatchObject({
+          code: 'ORGANIZATION.INVALID_COLLABORATOR_AUTH_POLICY',
+          details: { owners: [alice.userId] },
+        });
+        expect(await twoFactor(alice, true)).toBe(true);
+        expect(await twoFactor(alice, true)).toBe(true); // another event id: handled, the mirror records nothing
+        expect((await h.runtime.mirror.get(alice.userId))?.twoFactor).toBe(true);
+        const updated = (await svc.updateOrganization(mandatory)).organization;
+        expect(updated).toMatchObject({
+          settings: { collaboratorAuthPolicy: 'two_factor_mandatory' },
+          twoFactorConformant: true,
+          permissions: { canUpdate: true },
+        });
+        expect(await svc.userOwnerships({ ...asSystem(), userId: alice.userId })).toEqual({
+          organizations: [{ id: org.id, name: org.name, soleOwner: true, twoFactorRequired: true }],
+        });
+
+        // Bob (no 2FA) is locked out of the organization, its teams and memberships, with the code and a reason.
+        const asBob = asUser(bob.userId);
+        const refused = await failure(svc.getOrganization({ ...asBob, organization: org.name }));
+        expect(refused).toMatchObject({ ...LOCKED, details: { organization: org.name } });
+        expect(refused.message).toMatch(/requires two-factor authentication.*enable it/);
+        for (const call of [
+          () => svc.getEntitlements({ ...asBob, organization: org.name }),
+          () => svc.listTeams({ ...asBob, organization: org.name }),
+          () => svc.getTeam({ ...asBob, teamId: dev.id }),
+          () => svc.createTeam({ ...asBob, organization: org.name, name: 'sneaky' }),
+        ])
+          expect(await failure(call())).toMatchObject(LOCKED);
+        // Carol manages membership, but without 2FA she can neither list, invite nor remove.
+        const asCarol = asUser(carol.userId);
+        for (const call of [
+          () => svc.listMemberships({ ...asCarol, organization: org.name }),
+          () => svc.listTeamMemberships({ ...asCarol, teamId: dev.id }),
+          () => svc.getMembership({ ...asCarol, membershipId: bob.membershipId }),
+          () => svc.invite({ ...asCarol, organization: org.name, email: 'x@example.org' }),
+          () => svc.removeMembership({ ...asCarol, membershipId: bob.membershipId }),
+          () => svc.addTeamMembers({ ...asCarol, teamId: dev.id, usernames: [carol.username] }),
+        ])
+          expect(await failure(call())).toMatchObject(LOCKED);
+
+        // What stays: their own memberships, their organization list (showing why), the organization token.
+        const listed = (await svc.listOrganizations({ ...asBob })).organizations;
+        expect(listed).toEqual([
+          expect.objectContaining({
+            name: org.name,
+            twoFactorConformant: false,
+            settings: expect.objectContaining({ collaboratorAuthPolicy: 'two_factor_mandatory' }),
+            permissions: expect.objectContaining({
+              canUpdate: false,
+              canTraverse: false,
+              canCreateTeam: false,
+            }),
+          }),
+        ]);
+        const mine = await svc.listMyMemberships({ ...asBob });
+        expect(mine.memberships).toEqual([
+          expect.objectContaining({ id: bob.membershipId, status: 'active', isOrgTwoFactorRequired: true }),
+        ]);
+        expect(mine.included.organizations).toEqual([
+          expect.objectContaining({ name: org.name, twoFactorConformant: false }),
+        ]);
+        expect(mine.included.teams).toEqual([]);
+        expect((await svc.getMembership({ ...asBob, membershipId: bob.membershipId })).membership.id).toBe(
+          bob.membershipId,
+        );
+        expect(
+          (await svc.getOrganization({ ...asOrganization(org.id), organization: org.name })).organization
+            .name,
+        ).toBe(org.name);
+
+        // `two-factor` is real on the users included with memberships.
+        const { included } = await svc.listMemberships({
+          ...asUser(alice.userId),
+          organization: org.name,
+          include: ['users'],
+        });
+        const twoFactorOf = (userId: string) => included.users.find((u) => u.id === userId)?.twoFactor;
+        expect(twoFactorOf(alice.userId)).toEqual({ enabled: true, verified: true });
+        expect(twoFactorOf(bob.userId)).toEqual({ enabled: false, verified: false });
+
+        // Bob enables 2FA: he is back at once, with his permissions. Disabling it locks him out again.
+        await twoFactor(bob, true);
+        expect((await svc.getOrganization({ ...asBob, organization: org.name })).organization).toMatchObject({
+          twoFactorConformant: true,
+          permissions: { canTraverse: true, canAccessViaTeams: true },
+        });
+        expect((await svc.getTeam({ ...asBob, teamId: dev.id })).team.id).toBe(dev.id);
+        await twoFactor(bob, false);
+        expect(await failure(svc.listTeams({ ...asBob, organization: org.name }))).toMatchObject(LOCKED);
+        // Carol enables it: she manages membership again.
+        await twoFactor(carol, true);
+        expect(
+          (await svc.listMemberships({ ...asCarol, organization: org.name })).memberships.length,
+        ).toBeGreaterThanOrEqual(3);
+      });
+
+      it('invitees see is-org-two-factor-required, may accept, are locked out until 2FA, and may always leave', async () => {
+        const alice = await user('alice');
+        const org = await createOrg(alice, 'tfa-invite');
+        await twoFactor(alice, true);
+        await svc.updateOrganization({
+          ...asUser(alice.userId),
+          organization: org.name,
+          settings: { collaboratorAuthPolicy: 'two_factor_mandatory' },
+        });
+        const dave = await user('dave');
+        const { membership, token } = await invite(alice.userId, org.name, dave.email);
+        expect(membership.isOrgTwoFactorRequired).toBe(true);
+        expect(await svc.getInvitation({ ...anonymous(), token })).toMatchObject({
+          organizationName: org.name,
+          isOrgTwoFactorRequired: true,
+        });
+        const accepted = await svc.acceptInvitation({ ...asUser(dave.userId), token });
+        expect(accepted.membership).toMatchObject({ status: 'active', userId: dave.userId });
+        expect(
+          await failure(svc.getOrganization({ ...asUser(dave.userId), organization: org.name })),
+        ).toMatchObject(LOCKED);
+        await svc.removeMembership({ ...asUser(dave.userId), membershipId: membership.id });
+        expect(
+          await failure(svc.getOrganization({ ...asUser(dave.userId), organization: org.name })),
+        ).toMatchObject({ code: 'ORGANIZATION.NOT_FOUND' });
+      });
+
+      it('an owner whose 2FA is disabled anyway (a site admin reset) is locked out too, and back after re-enabling', async () => {
+        const alice = await user('alice');
+        const org = await createOrg(alice, 'tfa-owner');
+        await twoFactor(alice, true);
+        const policy = (collaboratorAuthPolicy: 'password' | 'two_factor_mandatory') => ({
+          ...asUser(alice.userId),
+          organization: org.name,
+          settings: { collaboratorAuthPolicy },
+        });
+        await svc.updateOrganization(policy('two_factor_mandatory'));
+        await h.deliver(
+          h.identity.event({ type: 'TwoFactorDisabled', data: { userId: alice.userId, by: 'admin' } }),
+        );
+        expect(await failure(svc.updateOrganization(policy('password')))).toMatchObject(LOCKED);
+        expect(
+          await failure(svc.getOrganization({ ...asUser(alice.userId), organization: org.name })),
+        ).toMatchObject(LOCKED);
+        await twoFactor(alice, true);
+        expect((await svc.updateOrganization(policy('password'))).organization.settings).toMatchObject({
+          collaboratorAuthPolicy: 'password',
+        });
+      });
+    });
+
     describe('deletion and rebuilds', () => {
       it('deleting an organization ends every membership in it', async () => {
         const alice = await user('alice');

@@ -11,6 +11,8 @@ export interface CodeRule {
   attribute?: string;
   /** Detail to show instead of the domain message (TFC's wording). */
   detail?: string;
+  /** Title to show instead of the status's (TFC's wording, when a client matches it). */
+  title?: string;
 }
 
 export const EXACT_CODES: Readonly<Record<string, CodeRule>> = {
@@ -45,9 +47,20 @@ export const EXACT_CODES: Readonly<Record<string, CodeRule>> = {
   'TEAM.INVALID_MEMBERS': { status: 400 },
   // TFC-API §1.4's own example: the 422 points at the name, in Rails' words.
   'TEAM.NAME_TAKEN': { status: 422, attribute: 'name', detail: 'Name has already been taken' },
+  // TFC-API §5.1: go-tfe compares "invalid attributes\n\nValidation failed: Description has already been taken".
+  'TOKEN.DESCRIPTION_TAKEN': {
+    status: 422,
+    attribute: 'description',
+    title: 'invalid attributes',
+    detail: 'Validation failed: Description has already been taken',
+  },
   // Accepting an invitation while already an active member: a broken rule, not a conflict to retry (the
   // `ALREADY_*` rule would say 409).
   'MEMBERSHIP.ALREADY_MEMBER': { status: 422 },
+  // TFC-API §12: a member without 2FA in an organization that requires it is locked out of its resources until they
+  // enable 2FA. A 403 with the code and the service's detail (which organization, how to enable 2FA): unlike a 404 it
+  // tells the member why, and only members (who know the organization exists) ever get it.
+  'ORGANIZATION.TWO_FACTOR_REQUIRED': { status: 403 },
   // Two-factor (TFC-API §10, §12): state transitions that do not apply are 400s ("2FA not enabled" is TFC's
   // documented admin answer); wrong codes are 422s on their attribute (the `INVALID*` rule); too many code attempts
   // or SMS sends are 429s with `X-RateLimit-Reset` (TFC-API §1.8).
@@ -157,6 +170,7 @@ export const mapDomainError = (
     error.source = { pointer };
     if (status === 422) error.title = INVALID_ATTRIBUTE;
   }
+  if (rule?.title) error.title = rule.title;
   if (status === 429) {
     error.detail = "You have exceeded the API's rate limit.";
     const retry = details.retryAfterSeconds;

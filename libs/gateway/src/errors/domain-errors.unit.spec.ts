@@ -47,6 +47,7 @@ describe('the code → status table', () => {
     ['MEMBERSHIP.ACTOR_FORBIDDEN', 403],
     ['TEAM.OWNER_REQUIRED_FORBIDDEN', 403],
     ['TEAM.ATTRIBUTE_FORBIDDEN', 403],
+    ['ORGANIZATION.TWO_FACTOR_REQUIRED', 403],
     // infrastructure namespaces: never the client's fault
     ['EVENT_STORE.INVALID_APPEND', 500],
     ['EVENT_STORE.UNAVAILABLE', 503],

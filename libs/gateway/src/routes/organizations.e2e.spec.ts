@@ -413,6 +413,68 @@ describe('organizations: /api/v2/organizations', () => {
     });
   });
 
+  describe('two-factor policy (collaborator-auth-policy two_factor_mandatory)', () => {
+    it("403 with the code and the service's reason for a member without 2FA; back once 2FA is on", async () => {
+      const tina = signedIn(fx.state, 'tina', { twoFactor: true });
+      const carl = signedIn(fx.state, 'carl');
+      const m = fx.state.membership;
+      const fortress = m.createOrganization('fortress', 'ops@fortress.example', tina.id);
+      m.join(fortress, carl.id);
+      const policy = await send('PATCH', '/api/v2/organizations/fortress', tina, {
+        data: { type: 'organizations', attributes: { 'collaborator-auth-policy': 'two_factor_mandatory' } },
+      });
+      expect(policy.statusCode).toBe(200);
+      expect(policy.json().data.attributes).toMatchObject({
+        'collaborator-auth-policy': 'two_factor_mandatory',
+        'two-factor-conformant': true,
+      });
+
+      for (const url of [
+        '/api/v2/organizations/fortress',
+        '/api/v2/organizations/fortress/entitlement-set',
+        '/api/v2/organizations/fortress/teams',
+        '/api/v2/organizations/fortress/organization-memberships',
+      ]) {
+        const res = await get(url, carl);
+        expect({ url, status: res.statusCode }).toEqual({ url, status: 403 });
+        expect(res.headers['content-type']).toMatch(/application\/vnd\.api\+json/);
+        expect(res.json()).toEqual({
+          errors: [
+            {
+              status: '403',
+              title: 'forbidden',
+              code: 'ORGANIZATION.TWO_FACTOR_REQUIRED',
+              detail: expect.stringMatching(
+                /^The organization fortress requires two-factor authentication.*POST \/api\/v2\/account\/two-factor/,
+              ),
+            },
+          ],
+        });
+      }
+      // Their own list still shows the organization, and why (not conformant).
+      const listed = await get('/api/v2/organizations', carl);
+      expect(listed.statusCode).toBe(200);
+      expect(listed.json().data).toEqual([
+        expect.objectContaining({
+          id: 'fortress',
+          attributes: expect.objectContaining({
+            'collaborator-auth-policy': 'two_factor_mandatory',
+            'two-factor-conformant': false,
+          }),
+        }),
+      ]);
+      // An outsider still learns nothing: a bare 404.
+      expect((await get('/api/v2/organizations/fortress', eve)).json()).toEqual({
+        errors: [{ status: '404', title: 'not found' }],
+      });
+
+      fx.state.accounts.get(carl.id)!.twoFactor = { enabled: true, verified: true };
+      const back = await get('/api/v2/organizations/fortress', carl);
+      expect(back.statusCode).toBe(200);
+      expect(back.json().data.attributes['two-factor-conformant']).toBe(true);
+    });
+  });
+
   describe('DELETE /organizations/:name', () => {
     it('204 with no body; gone afterwards; 404 for a non-member', async () => {
       expect(

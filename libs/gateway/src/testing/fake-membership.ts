@@ -279,23 +279,41 @@ export class FakeMembershipState {
     c.kind === 'member' &&
     (t.visibility === 'organization' || c.access.accessSecretTeams || c.teamIds.has(t.id));
 
-  /** The organization by name, visible to the caller (404 otherwise). */
+  /** The organization by name, visible to the caller (404 otherwise; 403 for a member its 2FA policy locks out). */
   visibleOrg(name: unknown, meta: RequestMeta | undefined) {
     const org = this.orgNamed(String(name));
     if (!org) return fail('ORGANIZATION.NOT_FOUND', 'organization not found');
     const caller = this.caller(org, meta);
     if (caller.kind === 'outsider') return fail('ORGANIZATION.NOT_FOUND', 'organization not found');
+    this.checkTwoFactorPolicy(org, caller);
     return { org, caller };
   }
 
-  /** The team by id, visible to the caller (404 otherwise). */
+  /** The team by id, visible to the caller (404 otherwise; 403 for a member its 2FA policy locks out). */
   visibleTeam(teamId: unknown, meta: RequestMeta | undefined) {
     const team = this.teams.get(String(teamId));
     const org = team && this.organizations.get(team.organizationId);
     if (!team || !org) return fail('TEAM.NOT_FOUND', 'team not found');
     const caller = this.caller(org, meta);
+    this.checkTwoFactorPolicy(org, caller);
     if (!this.canSeeTeam(caller, team)) return fail('TEAM.NOT_FOUND', 'team not found');
     return { team, org, caller };
+  }
+
+  /**
+   * `two_factor_mandatory`: a member whose account has no 2FA gets the real service's 403
+   * (`ORGANIZATION.TWO_FACTOR_REQUIRED`, libs/membership `TwoFactorRequired`).
+   */
+  checkTwoFactorPolicy(org: FakeOrganization, caller: Caller): void {
+    if (org.settings.collaboratorAuthPolicy !== 'two_factor_mandatory' || caller.kind !== 'member') return;
+    if (this.account(caller.userId).twoFactor.enabled) return;
+    fail(
+      'ORGANIZATION.TWO_FACTOR_REQUIRED',
+      `The organization ${org.name} requires two-factor authentication, and your account has none: enable it ` +
+        '(POST /api/v2/account/two-factor, then confirm a code with POST /api/v2/account/actions/two-factor-enable) ' +
+        'to regain access. Until then you can still see your own memberships and leave the organization.',
+      { organization: org.name },
+    );
   }
 
   // ------------------------------------------------------------------------------------------------- views

@@ -12,6 +12,7 @@ import {
   organizationPermissions,
   teamPermissions,
 } from '../domain/organization/permissions';
+import { lockedOutByTwoFactor } from '../domain/organization/two-factor-policy';
 import type {
   MembershipDocument,
   OrganizationDocument,
@@ -27,20 +28,28 @@ export const gravatarUrl = (email: string): string =>
 export const isTwoFactorRequired = (org: OrganizationDocument): boolean =>
   org.settings.collaboratorAuthPolicy === 'two_factor_mandatory';
 
+/**
+ * The organization as `facts` may see it; `caller` is the calling user's mirror document (their 2FA). A member the
+ * 2FA policy locks out (only ever shown it in their own lists, to see why) gets `twoFactorConformant: false` and
+ * no permission at all.
+ */
 export const organizationView = (
   org: OrganizationDocument,
   facts: CallerFacts,
   caller: UserDocument | undefined,
-): OrganizationView => ({
-  id: org.id,
-  name: org.name,
-  email: org.email,
-  createdAt: org.createdAt,
-  settings: org.settings,
-  ownersTeamId: org.ownersTeamId,
-  twoFactorConformant: facts.kind !== 'member' || !isTwoFactorRequired(org) || caller?.twoFactor === true,
-  permissions: organizationPermissions(facts),
-});
+): OrganizationView => {
+  const lockedOut = lockedOutByTwoFactor(org.settings.collaboratorAuthPolicy, facts, caller?.twoFactor);
+  return {
+    id: org.id,
+    name: org.name,
+    email: org.email,
+    createdAt: org.createdAt,
+    settings: org.settings,
+    ownersTeamId: org.ownersTeamId,
+    twoFactorConformant: !lockedOut,
+    permissions: organizationPermissions(lockedOut ? { kind: 'outsider' } : facts),
+  };
+};
 
 /** `members`: the memberships on this team (any order). */
 export const teamView = (

@@ -25,6 +25,7 @@ import {
   MembershipNotFound,
   OrganizationNotFound,
   TeamNotFound,
+  TwoFactorRequired,
 } from '../domain/organization/errors';
 import { emailKey } from '../domain/organization/organization.decider';
 import type { Actor } from '../domain/organization/organization.types';
@@ -35,6 +36,7 @@ import {
   canView,
   unionAccess,
 } from '../domain/organization/permissions';
+import { lockedOutByTwoFactor } from '../domain/organization/two-factor-policy';
 import type {
   MembershipDocument,
   OrganizationDocument,
@@ -43,6 +45,7 @@ import type {
 } from './directory.projection';
 import {
   entitlementsView,
+  isTwoFactorRequired,
   memberUserView,
   membershipView,
   organizationView,
@@ -111,7 +114,10 @@ export class MembershipQueries {
     return org;
   }
 
-  /** The organization named `name` if the actor may see it; `OrganizationNotFound` otherwise. */
+  /**
+   * The organization named `name` if the actor may see it (`OrganizationNotFound` otherwise) and is not locked out
+   * by its 2FA policy (`TwoFactorRequired`).
+   */
   async visibleOrganization(
     name: string,
     actor: Actor | undefined,
@@ -120,7 +126,19 @@ export class MembershipQueries {
     if (!org) throw new OrganizationNotFound();
     const caller = await this.callerIn(org, actor);
     if (!canView(caller.facts)) throw new OrganizationNotFound();
+    await this.checkTwoFactorPolicy(org, caller.facts);
     return { org, ...caller };
+  }
+
+  /**
+   * A member without 2FA in an organization that requires it: `TwoFactorRequired` (403), the same rule the decider
+   * applies to commands. The member's 2FA comes from the users read model, read only when the policy is on.
+   */
+  private async checkTwoFactorPolicy(org: OrganizationDocument, facts: CallerFacts): Promise<void> {
+    if (!isTwoFactorRequired(org) || facts.kind !== 'member') return;
+    const user = await this.stores.users.get(facts.userId);
+    if (lockedOutByTwoFactor(org.settings.collaboratorAuthPolicy, facts, user?.twoFactor))
+      throw new TwoFactorRequired(org.name);
   }
 
   async callerIn(org: OrganizationDocument, actor: Actor | undefined): Promise<Caller> {
@@ -369,7 +387,9 @@ export class MembershipQueries {
         }),
       );
       if (want('organizations') && member) included.organizations.push(organizationView(org, facts, user));
-      if (want('teams') && member)
+      // A member the 2FA policy locks out sees their membership and the organization (to see why), not its teams.
+      const lockedOut = lockedOutByTwoFactor(org.settings.collaboratorAuthPolicy, facts, user?.twoFactor);
+      if (want('teams') && member && !lockedOut)
         included.teams.push(
           ...(await this.teamViews(
             org,
@@ -405,8 +425,11 @@ export class MembershipQueries {
     const org = doc ? await this.stores.organizations.get(doc.orgId) : undefined;
     if (!doc || !org) throw new MembershipNotFound();
     const { facts } = await this.callerIn(org, actor);
-    if (!canManageMembership(facts) && !(await this.isOwnMembership(doc, actor)))
-      throw new MembershipNotFound();
+    // Their own membership stays visible to a member the 2FA policy locks out; anyone else's does not.
+    if (!(await this.isOwnMembership(doc, actor))) {
+      if (!canManageMembership(facts)) throw new MembershipNotFound();
+      await this.checkTwoFactorPolicy(org, facts);
+    }
     const page = await this.membershipPage(org, facts, [doc], include);
     return { membership: page.memberships[0]!, included: page.included };
   }
@@ -450,6 +473,7 @@ export class MembershipQueries {
     const org = team ? await this.stores.organizations.get(team.orgId) : undefined;
     if (!team || !org) throw new TeamNotFound();
     const caller = await this.callerIn(org, actor);
+    if (canView(caller.facts)) await this.checkTwoFactorPolicy(org, caller.facts);
     if (!canSeeTeam(caller.facts, { teamId: team.id, visibility: team.visibility })) throw new TeamNotFound();
     return { team, org, ...caller };
   }

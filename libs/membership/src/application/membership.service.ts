@@ -204,7 +204,7 @@ export class MembershipService {
    * `two_factor_mandatory` is decided on the 2FA of every current owner, from the user mirror.
    */
   async updateOrganization(request: UpdateOrganizationRequest): Promise<OrganizationResult> {
-    const actor = actorOf(request.meta);
+    const actor = await this.withTwoFactor(actorOf(request.meta)); // the dry run below judges the 2FA policy too
     const organizationId = await this.organizationIdOf(request.organization, actor);
     const state = await this.loadOrganization(organizationId);
     const ownersTwoFactor: Record<string, boolean> = {};
@@ -647,17 +647,28 @@ export class MembershipService {
    */
   private async execute(organizationId: string, command: Command, notFound?: new () => DomainError) {
     try {
+      const actor = await this.withTwoFactor(command.data.actor);
       return await handleCommand(
         this.deps.events,
         organizationStream(organizationId),
         stampedOrganizationDecider,
-        command,
+        { ...command, data: { ...command.data, actor } } as Command,
         this.deps.cache ? { cache: this.deps.cache } : {},
       );
     } catch (err) {
       if (notFound && err instanceof OrganizationNotFound) throw new notFound();
       throw err;
     }
+  }
+
+  /**
+   * A user actor with their 2FA as the users mirror knows it now (strongly consistent: the user's own mirror stream),
+   * which the decider needs for organizations that require 2FA. Other actors, and a user already resolved, as given.
+   */
+  private async withTwoFactor<A extends Actor | undefined>(actor: A): Promise<A> {
+    if (actor?.kind !== 'user' || actor.twoFactor !== undefined) return actor;
+    const twoFactor = (await this.deps.mirror.get(actor.userId))?.twoFactor === true;
+    return { ...actor, twoFactor };
   }
 
   /**

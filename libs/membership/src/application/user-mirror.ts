@@ -11,7 +11,8 @@ import {
 /**
  * What the membership service knows of an account, learned from `identity.events`. Services never read each
  * other's stores, so the facts membership decisions need (a user's username for `invitedBy` and team membership
- * by username, the confirmed e-mail that must match an invitation, 2FA of owners) are recorded here.
+ * by username, the confirmed e-mail that must match an invitation, 2FA of owners and of members of organizations
+ * that require it) are recorded here.
  *
  * They are recorded as this service's OWN events (stream `user-mirror-<userId>`), not written straight into a read
  * model: then every read model (users, and the usernames denormalised into memberships for `q`) is projected from
@@ -25,7 +26,7 @@ export interface MirroredUser {
   username: string;
   email: string;
   emailConfirmed: boolean;
-  /** Whether the account has 2FA enabled. Identity publishes no 2FA events yet: false until it does. */
+  /** Whether the account has 2FA enabled (`TwoFactorEnabled` / `TwoFactorDisabled`). */
   twoFactor: boolean;
   registeredAt: string;
 }
@@ -56,6 +57,8 @@ export const MIRRORED_IDENTITY_EVENTS: ReadonlySet<string> = new Set<IdentityInt
   'UsernameChanged',
   'EmailChanged',
   'EmailConfirmed',
+  'TwoFactorEnabled',
+  'TwoFactorDisabled',
   'AccountDeleted',
 ]);
 
@@ -79,6 +82,10 @@ const next = (user: MirroredUser | undefined, event: IdentityIntegrationEvent): 
       return user && !user.emailConfirmed && sameEmail(user.email, event.data.email)
         ? { ...user, emailConfirmed: true }
         : undefined;
+    case 'TwoFactorEnabled':
+      return user && !user.twoFactor ? { ...user, twoFactor: true } : undefined;
+    case 'TwoFactorDisabled':
+      return user?.twoFactor ? { ...user, twoFactor: false } : undefined;
     default:
       return undefined;
   }

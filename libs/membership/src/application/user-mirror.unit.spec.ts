@@ -60,6 +60,31 @@ describe('user mirror', () => {
       .thenNothingHappened();
   });
 
+  it('records 2FA being enabled and disabled (by the user or a site admin), nothing when it does not change', () => {
+    const enabled = mirrored({ twoFactor: true }, 1, 'TwoFactorEnabled');
+    mirror
+      .given([recorded])
+      .when(observe({ type: 'TwoFactorEnabled', data: { userId: ada.userId, delivery: 'app' } }, 1))
+      .then([enabled]);
+    mirror
+      .given([recorded, enabled])
+      .when(observe({ type: 'TwoFactorDisabled', data: { userId: ada.userId, by: 'admin' } }, 2))
+      .then([mirrored({ twoFactor: false }, 2, 'TwoFactorDisabled')]);
+    mirror
+      .given([recorded, enabled])
+      .when(observe({ type: 'TwoFactorEnabled', data: { userId: ada.userId, delivery: 'sms' } }, 2))
+      .thenNothingHappened();
+    mirror
+      .given([recorded])
+      .when(observe({ type: 'TwoFactorDisabled', data: { userId: ada.userId, by: 'user' } }, 1))
+      .thenNothingHappened();
+    // A redelivered enable after a later disable changes nothing (identity revision at or below the recorded one).
+    mirror
+      .given([recorded, enabled, mirrored({ twoFactor: false }, 2, 'TwoFactorDisabled')])
+      .when(observe({ type: 'TwoFactorEnabled', data: { userId: ada.userId, delivery: 'app' } }, 1))
+      .thenNothingHappened();
+  });
+
   it('ignores a redelivery (an identity revision at or below the recorded one)', () => {
     mirror.given([recorded]).when(observe(registered, 0)).thenNothingHappened();
     const renamed = mirrored({ username: 'lovelace' }, 4, 'UsernameChanged');

@@ -48,6 +48,22 @@ export class OwnersNeedTwoFactor extends DomainError {
     );
   }
 }
+/**
+ * A member without 2FA asked for a resource of an organization that requires it (TFC-API §12): 403 until they
+ * enable two-factor authentication on their account. Tells the caller which organization and what to do.
+ */
+export class TwoFactorRequired extends DomainError {
+  constructor(organizationName: string) {
+    super(
+      'ORGANIZATION.TWO_FACTOR_REQUIRED',
+      `The organization ${organizationName} requires two-factor authentication, and your account has none: ` +
+        'enable it (POST /api/v2/account/two-factor, then confirm a code with ' +
+        'POST /api/v2/account/actions/two-factor-enable) to regain access. Until then you can still see your own ' +
+        'memberships and leave the organization.',
+      { organization: organizationName },
+    );
+  }
+}
 export class TeamNameTaken extends DomainError {
   constructor() {
     super('TEAM.NAME_TAKEN', 'Name has already been taken', { attribute: 'name' });

@@ -20,6 +20,7 @@ import {
   TeamAttributeForbidden,
   TeamNameTaken,
   TeamNotFound,
+  TwoFactorRequired,
 } from './errors';
 import type {
   Actor,
@@ -46,6 +47,7 @@ import {
   NO_ACCESS,
   unionAccess,
 } from './permissions';
+import { lockedOutByTwoFactor } from './two-factor-policy';
 
 /**
  * The organization aggregate's decider (types and the aggregate's scope in `organization.types.ts`).
@@ -373,11 +375,28 @@ type Cmd<T extends OrganizationCommand['type']> = OrganizationCommand extends in
 type Live = LiveOrganization & { status: 'active' };
 
 /** The organization as the actor may see it, or `OrganizationNotFound` (deleted, unknown, or not theirs). */
-const visible = (state: OrganizationState, actor: Actor): { org: Live; facts: CallerFacts } => {
+/**
+ * The organization and the caller's facts, for a caller who may see it (`OrganizationNotFound` otherwise) and is not
+ * locked out by its 2FA policy (`TwoFactorRequired`; `evenIfLockedOut` for what a locked-out member may still do,
+ * which then checks `checkTwoFactorPolicy` itself).
+ */
+const visible = (
+  state: OrganizationState,
+  actor: Actor,
+  options: { evenIfLockedOut?: boolean } = {},
+): { org: Live; facts: CallerFacts } => {
   if (!isLive(state)) throw new OrganizationNotFound();
   const facts = callerFacts(state, actor);
   if (!canView(facts)) throw new OrganizationNotFound();
+  if (!options.evenIfLockedOut) checkTwoFactorPolicy(state, actor, facts);
   return { org: state, facts };
+};
+
+/** A member without 2FA in an organization that requires it: `TwoFactorRequired` (403). */
+const checkTwoFactorPolicy = (org: Live, actor: Actor, facts: CallerFacts): void => {
+  const hasTwoFactor = actor.kind === 'user' ? actor.twoFactor : undefined;
+  if (lockedOutByTwoFactor(org.settings.collaboratorAuthPolicy, facts, hasTwoFactor))
+    throw new TwoFactorRequired(org.name);
 };
 
 /** A team the caller can see, or `TeamNotFound`. */
@@ -638,7 +657,8 @@ const acceptInvitation = (state: OrganizationState, d: Cmd<'AcceptInvitation'>):
 };
 
 const removeMembership = (state: OrganizationState, d: Cmd<'RemoveMembership'>): OrganizationEvent[] => {
-  const { org, facts } = visible(state, d.actor);
+  // Leaving stays possible for a member the 2FA policy locks out; removing anyone else does not.
+  const { org, facts } = visible(state, d.actor, { evenIfLockedOut: true });
   const membership = org.memberships.get(d.membershipId);
   const removed = (reason: Extract<OrganizationEvent, { type: 'MembershipRemoved' }>['data']['reason']) => [
     {
@@ -664,6 +684,7 @@ const removeMembership = (state: OrganizationState, d: Cmd<'RemoveMembership'>):
     if (facts.isOwner && !ownersRemainWithout(org, [d.membershipId])) throw new LastOwner();
     return removed('left');
   }
+  checkTwoFactorPolicy(org, d.actor, facts);
   if (!membership || !canManageMembership(facts)) throw new MembershipNotFound();
   if (ownersTeam(org).memberIds.has(membership.membershipId)) {
     if (!canChangeOwners(facts))

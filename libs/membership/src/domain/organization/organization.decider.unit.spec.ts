@@ -20,6 +20,7 @@ import {
   TeamAttributeForbidden,
   TeamNameTaken,
   TeamNotFound,
+  TwoFactorRequired,
 } from './errors';
 import {
   activeOwnerIds,
@@ -40,6 +41,7 @@ import type {
   TeamAttributes,
 } from './organization.types';
 import { FULL_ACCESS, NO_ACCESS, teamPermissions } from './permissions';
+import { lockedOutByTwoFactor } from './two-factor-policy';
 
 const NOW = '2026-11-26T10:00:00.000Z';
 const LATER = '2026-11-30T10:00:00.000Z';
@@ -1283,6 +1285,104 @@ describe('team members: add and remove', () => {
       .given(withSecondOwner)
       .when(removeMembers(ada, OWNERS, { userIds: ['user-ada'] }))
       .then([{ type: 'TeamMembersRemoved', data: { teamId: OWNERS, membershipIds: ['ou-ada'] } }]);
+  });
+});
+
+describe('two-factor policy (two_factor_mandatory)', () => {
+  const policyOn: OrganizationEvent = {
+    type: 'OrganizationUpdated',
+    data: { settings: { collaboratorAuthPolicy: 'two_factor_mandatory' } },
+  };
+  const locked = [...world, policyOn];
+  const with2fa = (actor: Actor): Actor => ({ ...actor, twoFactor: true }) as Actor;
+  const LOCKED = { code: 'ORGANIZATION.TWO_FACTOR_REQUIRED', details: { organization: 'acme' } };
+  const plain = teamCreated('team-new', 'new');
+  const newTeam = { ...plain, data: { ...plain.data, createdAt: LATER } } as OrganizationEvent;
+
+  it('locks members without 2FA out of every command on the organization, with a 403 naming it', () => {
+    org.given(locked).when(createTeam(tom)).thenThrows(TwoFactorRequired, LOCKED);
+    org.given(locked).when(invite(mia)).thenThrows(TwoFactorRequired, LOCKED);
+    org
+      .given(locked)
+      .when(updateTeam(tom, 'team-dev', { name: 'devs' }))
+      .thenThrows(TwoFactorRequired);
+    org
+      .given(locked)
+      .when(addMembers(mia, 'team-dev', { membershipIds: ['ou-mia'] }))
+      .thenThrows(TwoFactorRequired);
+    org.given(locked).when(removeMembership(mia, 'ou-bob')).thenThrows(TwoFactorRequired);
+    // Explicitly without 2FA is the same as unknown.
+    org
+      .given(locked)
+      .when(createTeam({ ...tom, twoFactor: false } as Actor))
+      .thenThrows(TwoFactorRequired);
+  });
+
+  it('lets them back once they have 2FA: the same commands succeed', () => {
+    org
+      .given(locked)
+      .when(createTeam(with2fa(tom)))
+      .then([newTeam]);
+    org
+      .given(locked)
+      .when(removeMembership(with2fa(mia), 'ou-bob'))
+      .then([removed('ou-bob', 'user-bob', 'bob@acme.io', 'removed')]);
+  });
+
+  it('locks out an owner who has lost 2FA too (they re-enable it to lift the policy); with 2FA they can', () => {
+    const relax = { settings: { collaboratorAuthPolicy: 'password' } };
+    org.given(locked).when(updateOrg(ada, relax)).thenThrows(TwoFactorRequired);
+    org.given(locked).when(deleteOrg(ada)).thenThrows(TwoFactorRequired);
+    org
+      .given(locked)
+      .when(updateOrg(with2fa(ada), relax))
+      .then([{ type: 'OrganizationUpdated', data: { settings: { collaboratorAuthPolicy: 'password' } } }]);
+  });
+
+  it('still lets a locked-out member leave, and an invitee accept (they are locked out until they enable 2FA)', () => {
+    org
+      .given(locked)
+      .when(removeMembership(bob, 'ou-bob'))
+      .then([removed('ou-bob', 'user-bob', 'bob@acme.io', 'left')]);
+    org
+      .given(locked)
+      .when(acceptByLink('user-pat', 'pat@acme.io', 'hash-ou-pat'))
+      .then([
+        {
+          type: 'InvitationAccepted',
+          data: {
+            membershipId: 'ou-pat',
+            userId: 'user-pat',
+            email: 'Pat@Acme.io',
+            via: 'link',
+            acceptedAt: LATER,
+          },
+        },
+      ]);
+    // The last owner still cannot leave, locked out or not.
+    org.given(locked).when(removeMembership(ada, 'ou-ada')).thenThrows(LastOwner);
+  });
+
+  it('does not apply to the organization token, the system, or the same members when the policy is off', () => {
+    org.given(locked).when(createTeam(orgToken)).then([newTeam]);
+    org
+      .given(locked)
+      .when(removeMembership(system, 'ou-bob', 'account-deleted'))
+      .then([removed('ou-bob', 'user-bob', 'bob@acme.io', 'account-deleted')]);
+    org.given(world).when(createTeam(tom)).then([newTeam]);
+    // Outsiders learn nothing: still OrganizationNotFound, not the 403.
+    org.given(locked).when(createTeam(eve)).thenThrows(OrganizationNotFound);
+    org.given(locked).when(createTeam(otherOrgToken)).thenThrows(OrganizationNotFound);
+  });
+
+  it('lockedOutByTwoFactor: members only, policy on, 2FA absent or false', () => {
+    const facts = callerFacts(live(locked), bob);
+    expect(lockedOutByTwoFactor('two_factor_mandatory', facts, undefined)).toBe(true);
+    expect(lockedOutByTwoFactor('two_factor_mandatory', facts, false)).toBe(true);
+    expect(lockedOutByTwoFactor('two_factor_mandatory', facts, true)).toBe(false);
+    expect(lockedOutByTwoFactor('password', facts, false)).toBe(false);
+    for (const other of [{ kind: 'organization-token' }, { kind: 'system' }, { kind: 'outsider' }] as const)
+      expect(lockedOutByTwoFactor('two_factor_mandatory', other, false)).toBe(false);
   });
 });
 

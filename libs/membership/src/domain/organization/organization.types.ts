@@ -20,9 +20,15 @@ import type { Map as IMap, Set as ISet } from 'immutable';
  * state object while later commands evolve it.
  */
 
-/** Who acts: a user (session or user token) or the organization's own token; `system` for process managers. */
+/**
+ * Who acts: a user (session or user token) or the organization's own token; `system` for process managers. A user's
+ * `twoFactor` (from the users mirror, set by the application layer before a command) decides whether an
+ * organization that requires 2FA locks them out; absent counts as no 2FA.
+ */
 export type Actor =
-  { kind: 'user'; userId: string } | { kind: 'organization'; organizationId: string } | { kind: 'system' };
+  | { kind: 'user'; userId: string; twoFactor?: boolean }
+  | { kind: 'organization'; organizationId: string }
+  | { kind: 'system' };
 
 export interface InvitationState {
   tokenHash: string;
