@@ -167,6 +167,16 @@ export const runAdminJourney = async (
   expect(adminAgain.json.meta).toBeUndefined();
   const asAdminAgain = (method: string, path: string) => api.call(method, path, undefined, restored);
 
+  // include=organizations names the organizations a user belongs to (ids = names).
+  const withOrganizations = await asAdminAgain(
+    'GET',
+    `/api/v2/admin/users?q=${encodeURIComponent(target.email)}&include=organizations`,
+  );
+  expect(withOrganizations.status).toBe(200);
+  expect(withOrganizations.json.data[0].relationships.organizations.data).toEqual([
+    { type: 'organizations', id: organization },
+  ]);
+
   // The sole owner of an organization cannot be deleted; another user can, and their names are free again.
   const refused = await asAdminAgain('DELETE', `/api/v2/admin/users/${target.userId}`);
   expect(refused.status).toBe(422);
