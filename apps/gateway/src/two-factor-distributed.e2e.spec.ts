@@ -4,6 +4,7 @@ import {
   describeWithInfra,
   freePort,
   runTwoFactorJourney,
+  runTwoFactorPolicyJourney,
   startApp,
   startReadyApps,
   startSmtpServer,
@@ -31,7 +32,7 @@ describeWithInfra(
       await deployment?.cleanup();
     });
 
-    it('enrols an app, logs in with password + code, with a recovery code once, across processes', async () => {
+    it('enrols an app, logs in with password + code, with a recovery code once; an organization policy locks out a member without 2FA until they enrol; across processes', async () => {
       deployment = await distributedTestEnv(infra(), 'two_factor_e2e');
       smtp = await startSmtpServer();
       const gatewayPort = await freePort();
@@ -54,6 +55,11 @@ describeWithInfra(
         `http://127.0.0.1:${gatewayPort}`,
         smtp,
         uniqueName('d').replace(/_/g, '-').toLowerCase(),
+      );
+      await runTwoFactorPolicyJourney(
+        `http://127.0.0.1:${gatewayPort}`,
+        smtp,
+        uniqueName('dp').replace(/_/g, '-').toLowerCase(),
       );
     }, 300_000);
   },

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import {
   freePort,
   runTwoFactorJourney,
+  runTwoFactorPolicyJourney,
   startApp,
   startSmtpServer,
   type TestSmtpServer,
@@ -24,7 +25,7 @@ describe('two-factor authentication, embedded platform over HTTP', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('enrols an app, logs in with password + code, with a recovery code once', async () => {
+  it('enrols an app, logs in with password + code, with a recovery code once; an organization policy locks out a member without 2FA until they enrol', async () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const platform = startApp('platform', {
@@ -37,6 +38,7 @@ describe('two-factor authentication, embedded platform over HTTP', () => {
     try {
       await waitReady(url, platform, 60_000);
       await runTwoFactorJourney(url, smtp, uniqueName('t').replace(/_/g, '-').toLowerCase());
+      await runTwoFactorPolicyJourney(url, smtp, uniqueName('p').replace(/_/g, '-').toLowerCase());
     } finally {
       platform.child.kill('SIGTERM');
     }

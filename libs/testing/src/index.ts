@@ -9,3 +9,4 @@ export * from './wait';
 export * from './journeys/membership-journey';
 export * from './journeys/admin-journey';
 export * from './journeys/two-factor-journey';
+export * from './journeys/two-factor-policy-journey';
