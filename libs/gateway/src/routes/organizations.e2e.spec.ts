@@ -434,6 +434,7 @@ describe('organizations: /api/v2/organizations', () => {
         '/api/v2/organizations/fortress/entitlement-set',
         '/api/v2/organizations/fortress/teams',
         '/api/v2/organizations/fortress/organization-memberships',
+        '/api/v2/organizations/fortress/authentication-token',
       ]) {
         const res = await get(url, carl);
         expect({ url, status: res.statusCode }).toEqual({ url, status: 403 });
