@@ -4,3 +4,4 @@ export * from './notification.tokens';
 export * from './domain';
 export * from './application';
 export * from './infrastructure/mail';
+export * from './infrastructure/sms';

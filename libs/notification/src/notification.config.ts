@@ -1,10 +1,13 @@
 import { ConfigError, loadInfraConfig } from '@idp/eventing';
 import type { Branding } from './domain/templates';
 import { loadMailConfig, type MailConfig } from './infrastructure/mail';
+import { loadSmsConfig, type SmsConfig } from './infrastructure/sms';
 
 /** The notification service's settings, read once when its module is registered (a bad value stops the boot). */
 export interface NotificationConfig {
   mail: MailConfig;
+  /** `SMS_URL` + `TWILIO_*` (a Twilio-shaped provider), else the outbox folder `<DATA_DIR>/outbox/sms`. */
+  sms: SmsConfig;
   /** `PRODUCT_NAME` (default `Terraform Platform`) and `PUBLIC_URL`, on which every link in a mail is built. */
   branding: Branding;
   /**
@@ -66,6 +69,7 @@ export const loadNotificationConfig = (env: NodeJS.ProcessEnv = process.env): No
     throw new ConfigError('PRODUCT_NAME', 'must be one line of at most 100 characters');
   return {
     mail: loadMailConfig(infra, env),
+    sms: loadSmsConfig(infra, env),
     branding: { productName, baseUrl: publicUrl(env, infra.port) },
     maxDeliveryAttempts: integer(env, 'MAIL_MAX_DELIVERY_ATTEMPTS', 8, 1, 100),
     deliveryLeaseMs: integer(env, 'MAIL_DELIVERY_LEASE_SECONDS', 300, 10, 86_400) * 1000,

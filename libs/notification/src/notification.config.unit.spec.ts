@@ -12,6 +12,7 @@ describe('loadNotificationConfig', () => {
         dir: join('/var/lib/idp', 'outbox'),
         sender: expect.objectContaining({ address: 'no-reply@localhost' }),
       },
+      sms: { kind: 'outbox', dir: join('/var/lib/idp', 'outbox', 'sms') },
       branding: { productName: 'Terraform Platform', baseUrl: 'http://localhost:8080' },
       maxDeliveryAttempts: 8,
       deliveryLeaseMs: 300_000,

@@ -22,6 +22,8 @@ import { DeliveryLog } from './application/deliveries/delivery-log';
 import { IdentityEventsController } from './application/deliver-account-mail/identity-events.controller';
 import { MembershipEventsController } from './application/deliver-invitation-mail/membership-events.controller';
 import { DeliverMail } from './application/deliver-mail/deliver-mail.handler';
+import { DeliverSms } from './application/deliver-sms/deliver-sms.handler';
+import { createSmsSender, SMS_SENDER, type SmsSender } from './infrastructure/sms';
 import { NotificationMetrics } from './application/notification.metrics';
 import { type ClosableMailer, createMailer, MAILER, type RetryOptions } from './infrastructure/mail';
 import { loadNotificationConfig, type NotificationConfig } from './notification.config';
@@ -86,9 +88,14 @@ export class NotificationModule {
           useFactory: (): ClosableMailer =>
             createMailer(config.mail, { log: (line) => logger.log(line), retry: options.retry }),
         },
+        {
+          provide: SMS_SENDER,
+          useFactory: (): SmsSender => createSmsSender(config.sms, (line) => logger.log(line)),
+        },
         DeliveryLog,
         NotificationMetrics,
         DeliverMail,
+        DeliverSms,
         NotificationLifecycle,
       ],
       exports: [DeliveryLog],

@@ -14,7 +14,9 @@ export type MailTemplate =
   | 'password-reset'
   | 'password-changed'
   | 'email-changed'
-  | 'invitation';
+  | 'invitation'
+  /** A two-factor code by SMS (`to` is the phone number); the same delivery stream and log as mails. */
+  | 'two-factor-sms';
 
 /** What is known about a failed attempt, for operators. Never the message body or a token. */
 export interface DeliveryFailure {

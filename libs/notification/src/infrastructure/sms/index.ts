@@ -1,0 +1,4 @@
+export * from './sms-sender.port';
+export * from './twilio.sms-sender';
+export * from './outbox.sms-sender';
+export * from './sms.config';
