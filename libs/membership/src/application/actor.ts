@@ -3,8 +3,8 @@ import type { EventMetadata } from '@idp/eventing';
 import type { Actor } from '../domain/organization/organization.types';
 
 /**
- * Who asks, as the organization aggregate knows actors: a user (session or user token), or an organization's own
- * token. Anything else (no actor, `anonymous`, a team token, a `system` claim from outside) is `undefined`: such a
+ * Who asks, as the organization aggregate knows actors: a user (session or user token), an organization's own
+ * token, or a team's token. Anything else (no actor, `anonymous`, a `system` claim from outside) is `undefined`: such a
  * caller sees no organization at all and cannot create one. `system` is only ever set by this service's own process
  * manager, never taken from a request.
  */
@@ -13,6 +13,7 @@ export const actorOf = (meta: RequestMeta | undefined): Actor | undefined => {
   if (!actor?.id) return undefined;
   if (actor.kind === 'user') return { kind: 'user', userId: actor.id };
   if (actor.kind === 'organization') return { kind: 'organization', organizationId: actor.id };
+  if (actor.kind === 'team') return { kind: 'team', teamId: actor.id };
   return undefined;
 };
 

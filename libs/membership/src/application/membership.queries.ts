@@ -146,6 +146,18 @@ export class MembershipQueries {
     switch (actor.kind) {
       case 'organization':
         return { facts: actor.organizationId === org.id ? { kind: 'organization-token' } : OUTSIDER };
+      case 'team': {
+        const team = await this.stores.teams.get(actor.teamId);
+        if (!team || team.orgId !== org.id) return { facts: OUTSIDER };
+        return {
+          facts: {
+            kind: 'team-token',
+            teamId: team.id,
+            isOwner: team.id === org.ownersTeamId,
+            access: team.organizationAccess,
+          },
+        };
+      }
       case 'system':
         return { facts: { kind: 'system' } };
       case 'user': {
@@ -248,7 +260,7 @@ export class MembershipQueries {
 
   // --------------------------------------------------------------------------------------------- organizations
 
-  /** The organizations the caller belongs to (active memberships); an organization token sees its own. */
+  /** The organizations the caller belongs to (active memberships); an organization or team token sees its own. */
   async listOrganizations(
     request: ListOrganizationsRequest,
     actor: Actor | undefined,
@@ -260,6 +272,10 @@ export class MembershipQueries {
       memberships = new Map(mine.map((m) => [m.orgId, m]));
       orgIds = [...memberships.keys()];
     } else if (actor?.kind === 'organization') orgIds = [actor.organizationId];
+    else if (actor?.kind === 'team') {
+      const team = await this.stores.teams.get(actor.teamId);
+      if (team) orgIds = [team.orgId];
+    }
     if (!orgIds.length) return { organizations: [], ...paged(0, request.page) };
 
     const search: Search<OrganizationDocument>[] = [];
@@ -277,7 +293,9 @@ export class MembershipQueries {
     const organizations = await Promise.all(
       orgs.map(async (org) => {
         const m = memberships.get(org.id);
-        const facts: CallerFacts = m ? await this.memberFacts(org, m) : { kind: 'organization-token' };
+        const facts: CallerFacts = m
+          ? await this.memberFacts(org, m)
+          : (await this.callerIn(org, actor)).facts;
         return organizationView(org, facts, caller);
       }),
     );
@@ -340,8 +358,8 @@ export class MembershipQueries {
     request: ListMyMembershipsRequest,
     actor: Actor | undefined,
   ): Promise<MembershipList> {
-    if (actor?.kind === 'organization')
-      throw new ActorNotAllowed('an organization token has no memberships of its own');
+    if (actor?.kind === 'organization' || actor?.kind === 'team')
+      throw new ActorNotAllowed(`an ${actor.kind} token has no memberships of its own`);
     const empty: MembershipList = {
       memberships: [],
       ...paged(0, request.page),

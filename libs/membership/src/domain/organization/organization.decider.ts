@@ -137,6 +137,16 @@ export const callerFacts = (state: LiveOrganization, actor: Actor): CallerFacts 
       return actor.organizationId === state.organizationId
         ? { kind: 'organization-token' }
         : { kind: 'outsider' };
+    case 'team': {
+      const team = state.teams.get(actor.teamId);
+      if (!team) return { kind: 'outsider' };
+      return {
+        kind: 'team-token',
+        teamId: team.teamId,
+        isOwner: team.teamId === state.ownersTeamId,
+        access: team.organizationAccess,
+      };
+    }
     case 'user': {
       const membershipId = state.byUser.get(actor.userId);
       if (membershipId === undefined) return { kind: 'outsider' };

@@ -28,6 +28,8 @@ import type { Map as IMap, Set as ISet } from 'immutable';
 export type Actor =
   | { kind: 'user'; userId: string; twoFactor?: boolean }
   | { kind: 'organization'; organizationId: string }
+  /** A team API token (TFC-API §5.1): acts with its team's organization access, in its organization only. */
+  | { kind: 'team'; teamId: string }
   | { kind: 'system' };
 
 export interface InvitationState {

@@ -25,6 +25,11 @@ export type CallerFacts =
     }
   /** The organization's own token (TFC-API §5.3): manages teams, memberships and invitations, not the organization. */
   | { kind: 'organization-token' }
+  /**
+   * A team's token (TFC-API §5.1), in the team's own organization: it acts with the team's organization access; the
+   * owners team's token acts as an owner. It is nobody's membership (no user, no teams of its own to leave).
+   */
+  | { kind: 'team-token'; teamId: string; isOwner: boolean; access: OrganizationAccess }
   /** Process managers acting on the service's own behalf. */
   | { kind: 'system' };
 
@@ -43,9 +48,9 @@ export const unionAccess = (accesses: Iterable<OrganizationAccess>): Organizatio
   return out;
 };
 
-const isOwner = (c: CallerFacts) => c.kind === 'member' && c.isOwner;
+const isOwner = (c: CallerFacts) => (c.kind === 'member' || c.kind === 'team-token') && c.isOwner;
 const has = (c: CallerFacts, flag: keyof OrganizationAccess) =>
-  c.kind === 'member' && (c.isOwner || c.access[flag]);
+  (c.kind === 'member' || c.kind === 'team-token') && (c.isOwner || c.access[flag]);
 
 /** May see the organization at all (members and its token). Everything else answers 404. */
 export const canView = (c: CallerFacts): boolean => c.kind !== 'outsider';
@@ -87,7 +92,10 @@ export const canSeeSecretTeams = (c: CallerFacts): boolean =>
 export const canSeeTeam = (c: CallerFacts, team: { teamId: string; visibility: TeamVisibility }): boolean => {
   if (!canView(c)) return false;
   if (team.visibility === 'organization' || canSeeSecretTeams(c)) return true;
-  return c.kind === 'member' && c.teamIds.has(team.teamId);
+  return (
+    (c.kind === 'member' && c.teamIds.has(team.teamId)) ||
+    (c.kind === 'team-token' && c.teamId === team.teamId)
+  );
 };
 
 /** The organization `permissions` block for this caller. */
