@@ -23,6 +23,7 @@ import { OrganizationMembershipsController } from './routes/organization-members
 import { TeamsController } from './routes/teams.controller';
 import { InvitationsController } from './routes/invitations.controller';
 import { OrganizationTokenController } from './routes/organization-token.controller';
+import { TeamTokenAccess, TeamTokensController } from './routes/team-tokens.controller';
 import { AdminUsersController } from './routes/admin-users.controller';
 
 /**
@@ -51,11 +52,13 @@ import { AdminUsersController } from './routes/admin-users.controller';
     TeamsController,
     InvitationsController,
     OrganizationTokenController,
+    TeamTokensController,
     AdminUsersController,
     // Not HTTP: evicts revoked credentials from the cache on token and identity events (every replica).
     CredentialEvictionHandlers,
   ],
   providers: [
+    TeamTokenAccess,
     { provide: GATEWAY_CONFIG, useFactory: () => loadGatewayConfig() },
     { provide: AUTH_CLOCK, useValue: () => Date.now() },
     {

@@ -73,6 +73,12 @@ export const principalFrom = (reply: unknown, now: number): Principal | undefine
     if (!isKind(tokenKind) || !liveExpiry(expiresAt, now)) return undefined;
     return { kind: 'organization-token', organizationId, organizationName, tokenId, tokenKind, expiresAt };
   }
+  if (reply.kind === 'team-token') {
+    const { tokenId, teamId, organizationId } = reply;
+    if (!nonEmpty(tokenId) || !nonEmpty(teamId) || !nonEmpty(organizationId)) return undefined;
+    if (!liveExpiry(expiresAt, now)) return undefined;
+    return { kind: 'team-token', teamId, organizationId, tokenId, expiresAt };
+  }
   return undefined;
 };
 

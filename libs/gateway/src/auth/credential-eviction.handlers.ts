@@ -52,6 +52,7 @@ export const evictionFor = (
         return { by: 'session', sessionId: idIn(type, data, 'sessionId') };
       case 'UserTokenRevoked':
       case 'OrganizationTokenRevoked':
+      case 'TeamTokenRevoked':
         return { by: 'token', tokenId: idIn(type, data, 'tokenId') };
       case 'UserTokensSuspended':
         return { by: 'user', userId: idIn(type, data, 'userId') };

@@ -44,6 +44,12 @@ describe('evictionFor: which events evict what', () => {
       { tokenId: 'at-2', organizationId: 'org-1', kind: 'organization', reason: 'organization-deleted' },
       { by: 'token', tokenId: 'at-2' },
     ],
+    [
+      'token',
+      'TeamTokenRevoked',
+      { tokenId: 'at-3', teamId: 'team-1', organizationId: 'org-1', reason: 'team-deleted' },
+      { by: 'token', tokenId: 'at-3' },
+    ],
     ['token', 'UserTokensSuspended', { userId: 'u1' }, { by: 'user', userId: 'u1' }],
     ['identity', 'AccountSuspended', { userId: 'u2' }, { by: 'user', userId: 'u2' }],
     ['identity', 'AccountDeleted', { userId: 'u3' }, { by: 'user', userId: 'u3' }],

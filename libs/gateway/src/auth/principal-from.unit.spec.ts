@@ -7,6 +7,32 @@ const LATER = '2026-11-26T11:00:00.000Z';
 const EARLIER = '2026-11-26T09:00:00.000Z';
 
 describe('principalFrom: the token service answer, checked', () => {
+  const team = {
+    kind: 'team-token',
+    tokenId: 'at-9',
+    teamId: 'team-1',
+    organizationId: 'org-1',
+    expiresAt: LATER,
+  };
+
+  it('a team token: its team, acting as the team (meta.actor kind team), no user', () => {
+    expect(principalFrom(team, NOW)).toEqual(team);
+    expect(principalFrom({ ...team, userId: 'user-1' }, NOW)).not.toHaveProperty('userId');
+    const principal = principalFrom(team, NOW)!;
+    expect(actorOf(principal)).toEqual({ kind: 'team', id: 'team-1' });
+    expect(() => userIdOf(principal)).toThrow();
+  });
+
+  it.each([
+    ['expired', { ...team, expiresAt: EARLIER }],
+    ['expiring now', { ...team, expiresAt: new Date(NOW).toISOString() }],
+    ['no team id', { ...team, teamId: '' }],
+    ['no organization id', { ...team, organizationId: undefined }],
+    ['no token id', { ...team, tokenId: 7 }],
+  ])('a team token with %s is no principal', (_, reply) => {
+    expect(principalFrom(reply, NOW)).toBeUndefined();
+  });
+
   const org = {
     kind: 'organization-token',
     tokenId: 'at-1',

@@ -9,6 +9,7 @@ import { type ReplyOf, type RequestOf, SERVICE_PATTERNS, type ServicePattern } f
 /** Who asks, as services see it: a user (session or user token), or an organization (its organization token). */
 export const actorOf = (principal: Principal): NonNullable<RequestMeta['actor']> => {
   if (principal.kind === 'organization-token') return { kind: 'organization', id: principal.organizationId };
+  if (principal.kind === 'team-token') return { kind: 'team', id: principal.teamId };
   if (principal.kind === 'session' && principal.impersonatorId)
     return {
       kind: 'user',

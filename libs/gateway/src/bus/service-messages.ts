@@ -17,6 +17,8 @@ import {
   type OrganizationTokenMessages,
   type StartSessionRequest,
   type StartSessionResult,
+  TEAM_TOKEN,
+  type TeamTokenMessages,
   TOKEN,
   TWO_FACTOR,
   type TwoFactorMessages,
@@ -42,6 +44,7 @@ export type ServiceMessages = IdentityMessages &
   UserTokenMessages &
   MembershipMessages &
   OrganizationTokenMessages &
+  TeamTokenMessages &
   ImpersonationMessages &
   TwoFactorMessages;
 export type ServicePattern = keyof ServiceMessages;
@@ -57,6 +60,7 @@ export const SERVICE_PATTERNS: readonly ServicePattern[] = [
   ...Object.values(USER_TOKEN),
   ...Object.values(MEMBERSHIP),
   ...Object.values(ORG_TOKEN),
+  ...Object.values(TEAM_TOKEN),
   ...Object.values(IMPERSONATION),
   ...Object.values(TWO_FACTOR),
 ];

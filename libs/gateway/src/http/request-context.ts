@@ -71,15 +71,32 @@ export type Principal =
       tokenKind: OrganizationTokenKind;
       /** Its `expired-at`, or null for a token that does not expire. */
       expiresAt: string | null;
+    }
+  | {
+      /**
+       * A team API token (TFC-API §5.1): acts as its team (`meta.actor` `{kind:'team'}`), with the team's
+       * organization access in its organization only (the membership service decides); never as a user.
+       */
+      kind: 'team-token';
+      teamId: string;
+      /** The team's `org-…` id as the token service recorded it. */
+      organizationId: string;
+      tokenId: string;
+      /** Its `expired-at`, or null for a token that does not expire. */
+      expiresAt: string | null;
     };
+
+/** Whether a principal is a user (session or user token), as opposed to an organization's or a team's token. */
+export const isUserPrincipal = (principal: Principal): principal is Extract<Principal, { userId: string }> =>
+  principal.kind === 'session' || principal.kind === 'user-token';
 
 /**
  * The user a request acts as, for routes that only make sense for a user (the account, sessions, user tokens): an
- * organization token is no user, and such routes do not exist for it — 404, as TFC answers an organization token
+ * organization or team token is no user, and such routes do not exist for it — 404, as TFC answers an organization token
  * on the account endpoints (TFC-API §1.3, §1.4).
  */
 export const userIdOf = (principal: Principal): string => {
-  if (principal.kind === 'organization-token') throw notFound();
+  if (!isUserPrincipal(principal)) throw notFound();
   return principal.userId;
 };
 

@@ -13,9 +13,9 @@ import type { RequestContext } from '../http/request-context';
 export const rateLimitKey = (ctx: Pick<RequestContext, 'principal' | 'ip'>): string => {
   const { principal } = ctx;
   if (!principal) return `ip:${clientNetwork(ctx.ip)}`;
-  return principal.kind === 'organization-token'
-    ? `organization-token:${principal.organizationId}`
-    : `user:${principal.userId}`;
+  if (principal.kind === 'organization-token') return `organization-token:${principal.organizationId}`;
+  if (principal.kind === 'team-token') return `team-token:${principal.teamId}`;
+  return `user:${principal.userId}`;
 };
 
 /** The address (IPv4) or /64 network (IPv6) anonymous requests are bucketed by; anything else as given. */

@@ -17,7 +17,7 @@ import {
   passwordResetBody,
   updateAccountBody,
 } from './account-input';
-import { accountResource, organizationServiceUserResource } from './user-resource';
+import { accountResource, organizationServiceUserResource, teamServiceUserResource } from './user-resource';
 
 /**
  * An impersonation in progress (TFC-API §10), shown on `GET /account/details` as document `meta`:
@@ -87,6 +87,7 @@ export class AccountController {
     // An organization token acts through a service user that exists nowhere else (TFC-API §1.3): nothing to ask.
     if (principal.kind === 'organization-token')
       return singleDocument(organizationServiceUserResource(principal));
+    if (principal.kind === 'team-token') return singleDocument(teamServiceUserResource(principal.teamId));
     const account = await this.services.request(IDENTITY.getAccount, { userId: principal.userId });
     return singleDocument(accountResource(account, { authenticated: true }), impersonationMeta(principal));
   }

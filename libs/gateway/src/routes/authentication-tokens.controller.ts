@@ -15,7 +15,13 @@ import { z } from 'zod';
 import { ServiceClient } from '../bus/service-client';
 import { notFound } from '../errors/json-api-error';
 import { JsonApiController } from '../http/json-api-controller';
-import { CurrentPrincipal, CurrentUrl, type Principal, userIdOf } from '../http/request-context';
+import {
+  CurrentPrincipal,
+  CurrentUrl,
+  isUserPrincipal,
+  type Principal,
+  userIdOf,
+} from '../http/request-context';
 import { listDocument, singleDocument } from '../jsonapi/document';
 import { paginate, parsePage, slicePage } from '../jsonapi/pagination';
 import type { QueryParams } from '../jsonapi/query-params';
@@ -24,6 +30,9 @@ import { type JsonApiInput, JsonApiBody, jsonApiBody } from '../validation/json-
 import { ApiJsonApiBody } from '../validation/openapi';
 import { pathId } from './account-input';
 import { authenticationTokenResource } from './authentication-token-resource';
+import { isCodedErrorLike } from '../errors/rpc-error';
+import { TeamTokenAccess } from './team-tokens.controller';
+import { teamTokenResource } from './team-token-resource';
 
 /** Bounded as the token service bounds it (`USER_TOKEN_DESCRIPTION_MAX`). */
 const DESCRIPTION_MAX = 256;
@@ -71,6 +80,7 @@ export class AuthenticationTokensController {
   constructor(
     services: ServiceClient,
     @Inject(CREDENTIAL_CACHE) private readonly cache: CredentialCache,
+    private readonly teamTokens: TeamTokenAccess,
   ) {
     this.request = ((pattern: string, payload: object) =>
       (services.request as (p: string, b: object) => Promise<unknown>).call(
@@ -127,13 +137,18 @@ export class AuthenticationTokensController {
   }
 
   @Get('authentication-tokens/:id')
-  @ApiOperation({ summary: 'Show a user token', description: '`token` is null. 404 for a token not mine.' })
+  @ApiOperation({
+    summary: 'Show a user or team token',
+    description:
+      '`token` is null. A user token for its owner; a team token for whoever may manage the team tokens (TFC-API §5.1). 404 otherwise.',
+  })
   async show(@CurrentPrincipal() principal: Principal, @Param('id') id: string) {
-    const token: UserTokenView = await this.request(USER_TOKEN.getUserToken, {
-      userId: userIdOf(principal),
-      tokenId: pathId(id),
-    });
-    return singleDocument(authenticationTokenResource(token));
+    const tokenId = pathId(id);
+    const own = await this.ownUserToken(principal, tokenId);
+    if (own) return singleDocument(authenticationTokenResource(own));
+    const team = await this.teamTokens.manageableToken(tokenId);
+    if (!team) throw notFound();
+    return singleDocument(teamTokenResource(team.token, team.team.organizationName));
   }
 
   @Delete('authentication-tokens/:id')
@@ -143,11 +158,27 @@ export class AuthenticationTokensController {
     description: '204; 404 for a token not mine (or revoked).',
   })
   async destroy(@CurrentPrincipal() principal: Principal, @Param('id') id: string): Promise<void> {
-    const userId = userIdOf(principal);
     const tokenId = pathId(id);
-    await this.request(USER_TOKEN.revokeUserToken, { userId, tokenId });
-    // This gateway stops honouring it at once; the others when `token.events` reaches them (ADR 010).
-    this.cache.evictToken(tokenId);
+    if (await this.ownUserToken(principal, tokenId)) {
+      await this.request(USER_TOKEN.revokeUserToken, { userId: userIdOf(principal), tokenId });
+      // This gateway stops honouring it at once; the others when `token.events` reaches them (ADR 010).
+      this.cache.evictToken(tokenId);
+      return;
+    }
+    // A team token (TFC-API §5.1): for whoever may manage the team's tokens.
+    if (!(await this.teamTokens.manageableToken(tokenId))) throw notFound();
+    await this.teamTokens.revoke([tokenId]);
+  }
+
+  /** The caller's own user token with this id, or undefined (not a user, not theirs, or no such user token). */
+  private async ownUserToken(principal: Principal, tokenId: string): Promise<UserTokenView | undefined> {
+    if (!isUserPrincipal(principal)) return undefined;
+    try {
+      return await this.request(USER_TOKEN.getUserToken, { userId: principal.userId, tokenId });
+    } catch (err) {
+      if (isCodedErrorLike(err) && err.code === 'TOKEN.NOT_FOUND') return undefined;
+      throw err;
+    }
   }
 
   /**

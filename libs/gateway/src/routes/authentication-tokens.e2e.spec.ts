@@ -1,4 +1,4 @@
-import { type RequestMeta, USER_TOKEN, type UserTokenView } from '@idp/contracts';
+import { type RequestMeta, TEAM_TOKEN, USER_TOKEN, type UserTokenView } from '@idp/contracts';
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload, RpcException } from '@nestjs/microservices';
 import { randomBytes } from 'node:crypto';
@@ -58,6 +58,13 @@ class FakeUserTokens {
     const t = tokens.get(String(p.tokenId));
     if (!t || t.revoked || t.userId !== p.userId) return notFound();
     return view(t);
+  }
+
+  /** No team tokens here (they have their own suite): a token that is no user token of the caller is a 404. */
+  @MessagePattern(TEAM_TOKEN.getTeamToken)
+  getTeamToken(@Payload() p: P) {
+    calls.push({ pattern: TEAM_TOKEN.getTeamToken, payload: p });
+    return notFound();
   }
 
   @MessagePattern(USER_TOKEN.revokeUserToken)

@@ -1,4 +1,4 @@
-import { IDENTITY, MEMBERSHIP, ORG_TOKEN, TOKEN } from '@idp/contracts';
+import { IDENTITY, MEMBERSHIP, ORG_TOKEN, TEAM_TOKEN, TOKEN } from '@idp/contracts';
 import type { InjectOptions } from 'fastify';
 import { AUTH_CLOCK } from '../auth/auth.tokens';
 import { TIMESTAMP_PATTERN } from '../jsonapi/timestamp';
@@ -353,8 +353,6 @@ describe('organization tokens: /api/v2/organizations/:name/authentication-token'
       ['DELETE', '/api/v2/session', undefined],
       ['GET', '/api/v2/users/user-1/authentication-tokens', undefined],
       ['POST', '/api/v2/users/user-1/authentication-tokens', { data: { type: '' } }],
-      ['GET', '/api/v2/authentication-tokens/at-1', undefined],
-      ['DELETE', '/api/v2/authentication-tokens/at-1', undefined],
     ])('%s %s is 404 (no user), and no service is asked', async (method, url, payload) => {
       const before = fx.state.calls.length;
       const res = await asOrg(method as InjectOptions['method'], url, payload);
@@ -362,5 +360,23 @@ describe('organization tokens: /api/v2/organizations/:name/authentication-token'
       expect(res.json()).toEqual(NOT_FOUND);
       expect(fx.state.calls.slice(before).every((c) => c.pattern === TOKEN.verifyCredential)).toBe(true);
     });
+
+    // The organization token may manage team tokens (TFC-API §5.2), which these routes also serve: never a user
+    // token, only the token service's team-token lookup is asked (team-tokens.e2e.spec.ts covers the rest).
+    it.each([['GET'], ['DELETE']])(
+      '%s /api/v2/authentication-tokens/at-1 is 404 and asks for a team token only',
+      async (method) => {
+        const before = fx.state.calls.length;
+        const res = await asOrg(method as InjectOptions['method'], '/api/v2/authentication-tokens/at-1');
+        expect(res.statusCode).toBe(404);
+        expect(res.json()).toEqual(NOT_FOUND);
+        expect(
+          fx.state.calls
+            .slice(before)
+            .map((c) => c.pattern)
+            .filter((p) => p !== TOKEN.verifyCredential),
+        ).toEqual([TEAM_TOKEN.getTeamToken]);
+      },
+    );
   });
 });

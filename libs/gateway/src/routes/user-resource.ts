@@ -152,11 +152,61 @@ export const organizationServiceUser = (principal: OrganizationTokenPrincipal): 
   };
 };
 
-/** Who views a user, for `permissions`: the user, or an organization token's service user. */
+/**
+ * The id of the synthetic service user a team token acts through (TFC-API §1.3): derived from the team's `team-…` id
+ * (stable across renames and new tokens), never colliding with a real user's `user-` + 16 base58 id.
+ */
+export const teamServiceUserId = (teamId: string): string => `user-api-${teamId}`;
+
+/** That service user: `api-team_<team id without its prefix>` (TFC's `api-team_XXXXXXXX` form), a service account. */
+export const teamServiceUser = (teamId: string): PublicUser => {
+  const username = `api-team_${teamId.replace(/^team-/, '')}`;
+  return {
+    id: teamServiceUserId(teamId),
+    username,
+    avatarUrl: `https://www.gravatar.com/avatar/${createHash('md5').update(username).digest('hex')}?s=100&d=mm`,
+    isServiceAccount: true,
+  };
+};
+
+/** Who views a user, for `permissions`: the user, or an organization's or a team's token's service user. */
 export const viewerIdOf = (principal: Principal): string =>
   principal.kind === 'organization-token'
     ? organizationServiceUserId(principal.organizationId)
-    : principal.userId;
+    : principal.kind === 'team-token'
+      ? teamServiceUserId(principal.teamId)
+      : principal.userId;
+
+/**
+ * `GET /account/details` for a team token (TFC-API §1.3): the team's synthetic service user, shaped like the
+ * organization token's, with `authenticated-resource` naming the team (`teams`, id = its `team-…` id).
+ */
+export const teamServiceUserResource = (teamId: string): ResourceObject<'users'> => {
+  const user = teamServiceUser(teamId);
+  return resource(
+    'users',
+    user.id,
+    {
+      ...common(user),
+      email: null,
+      unconfirmedEmail: null,
+      isConfirmed: true,
+      isAdmin: false,
+      isSiteAdmin: false,
+      isSsoLogin: false,
+      twoFactor: { enabled: false, verified: false },
+      permissions: selfPermissions(true),
+    },
+    {
+      relationships: {
+        authenticatedResource: toOne('teams', teamId, {
+          related: `/${API_PREFIX}/teams/${encodeURIComponent(teamId)}`,
+        }),
+      },
+      links: { self: userPath(user.id) },
+    },
+  );
+};
 
 /** Not exported: the organization routes own `organizationPath` (routes/membership-resources.ts). */
 const organizationLink = (name: string): string => `/${API_PREFIX}/organizations/${encodeURIComponent(name)}`;

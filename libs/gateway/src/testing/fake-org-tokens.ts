@@ -7,6 +7,7 @@ import {
   type OrganizationTokenView,
   type OrganizationView,
   type RequestMeta,
+  TEAM_TOKEN,
   TOKEN,
 } from '@idp/contracts';
 import {
@@ -180,6 +181,13 @@ class FakeOrgTokenHandlers {
     return { organization: this.s.organizationFor(String(p.organization), p.meta) };
   }
 
+  /** No team tokens here (`GET`/`DELETE /authentication-tokens/:id` ask): every id is unknown. */
+  @MessagePattern(TEAM_TOKEN.getTeamToken)
+  getTeamToken(@Payload() p: P) {
+    this.record(TEAM_TOKEN.getTeamToken, p);
+    return fail('TOKEN.NOT_FOUND', 'token not found');
+  }
+
   @MessagePattern(ORG_TOKEN.createOrganizationToken)
   create(@Payload() p: P) {
     this.record(ORG_TOKEN.createOrganizationToken, p);
@@ -227,6 +235,7 @@ class FakeOrgTokenHandlers {
 /** The patterns the organization-token routes send beyond `SERVICE_PATTERNS` (until it lists them). */
 export const ORG_TOKEN_ROUTE_PATTERNS: readonly string[] = [
   ...Object.values(ORG_TOKEN),
+  TEAM_TOKEN.getTeamToken,
   MEMBERSHIP.getOrganization,
 ];
 
