@@ -25,6 +25,12 @@ export const TEAM_TOKEN = {
   deleteTeamTokens: 'token.delete-team-tokens',
   /** Revokes the team's legacy token; `TOKEN.NOT_FOUND` when there is none (a second delete too). */
   deleteLegacyTeamToken: 'token.delete-legacy-team-token',
+  /**
+   * The gateway has just deleted a team (`teamId`) or an organization (`organizationId`) through the membership
+   * service: every token of it is revoked now, so the very next request with one is a 401 (the reaction to
+   * membership's `TeamDeleted` / `OrganizationDeleted` does the same, later; both are idempotent).
+   */
+  closeTeamTokens: 'token.close-team-tokens',
 } as const;
 
 export type TeamTokenPattern = (typeof TEAM_TOKEN)[keyof typeof TEAM_TOKEN];
@@ -69,7 +75,13 @@ export const deleteTeamTokensRequest = z.object({
   tokenIds: z.array(tokenId).min(1).max(100),
 });
 
+export const closeTeamTokensRequest = z.union([
+  z.object({ meta: requestMetaSchema, teamId }),
+  z.object({ meta: requestMetaSchema, organizationId }),
+]);
+
 export type CreateTeamTokenRequest = z.infer<typeof createTeamTokenRequest>;
+export type CloseTeamTokensRequest = z.infer<typeof closeTeamTokensRequest>;
 export type TeamTokenRequest = z.infer<typeof teamTokenRequest>;
 export type LegacyTeamTokenRequest = z.infer<typeof legacyTeamTokenRequest>;
 export type ListTeamTokensRequest = z.infer<typeof listTeamTokensRequest>;
@@ -133,4 +145,5 @@ export interface TeamTokenMessages {
   [TEAM_TOKEN.listTeamTokens]: { request: ListTeamTokensRequest; reply: ListTeamTokensResult };
   [TEAM_TOKEN.deleteTeamTokens]: { request: DeleteTeamTokensRequest; reply: DeleteTeamTokensResult };
   [TEAM_TOKEN.deleteLegacyTeamToken]: { request: LegacyTeamTokenRequest; reply: DeleteTeamTokensResult };
+  [TEAM_TOKEN.closeTeamTokens]: { request: CloseTeamTokensRequest; reply: DeleteTeamTokensResult };
 }

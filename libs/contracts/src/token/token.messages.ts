@@ -137,6 +137,9 @@ export interface SessionView {
   userAgent?: string;
   /** True for the session named as current in the request. */
   current?: boolean;
+  /** An impersonation session (TFC-API §10): the site admin acting as this user, and why. */
+  impersonatorId?: string;
+  impersonationReason?: string;
 }
 
 export interface StartSessionResult {

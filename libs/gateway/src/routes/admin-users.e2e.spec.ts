@@ -318,6 +318,15 @@ describe('admin users API (TFC-API §10)', () => {
         actor: { kind: 'user', id: ada.id, impersonatorId: root.id, impersonationReason: 'ticket 7' },
       });
 
+      const sessions = await call('GET', '/api/v2/account/sessions', token);
+      const current = sessions
+        .json()
+        .data.find((s: { attributes: { current: boolean } }) => s.attributes.current);
+      expect(current.attributes).toMatchObject({
+        'impersonator-id': root.id,
+        'impersonation-reason': 'ticket 7',
+      });
+
       // Never while already impersonating (403), and the admin API is ada's while acting as ada (404).
       expect((await call('POST', url, token, { reason: 'again' })).statusCode).toBe(403);
       expect((await call('GET', '/api/v2/admin/users', token)).statusCode).toBe(404);

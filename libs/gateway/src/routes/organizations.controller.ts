@@ -31,6 +31,7 @@ import {
 } from './membership-input';
 import { entitlementSetResource, organizationResource } from './membership-resources';
 import { NoStore } from './no-store';
+import { TeamTokenAccess } from './team-tokens.controller';
 
 /** `include` of an organization read: TFC's name is `entitlement_set`; the kebab-case spelling is accepted too. */
 const ORGANIZATION_INCLUDES = ['entitlement_set', 'entitlement-set'];
@@ -45,7 +46,10 @@ const ORGANIZATION_INCLUDES = ['entitlement_set', 'entitlement-set'];
 @JsonApiController('organizations')
 @UseInterceptors(NoStore)
 export class OrganizationsController {
-  constructor(private readonly services: ServiceClient) {}
+  constructor(
+    private readonly services: ServiceClient,
+    private readonly teamTokens: TeamTokenAccess,
+  ) {}
 
   @Get()
   @ApiOperation({
@@ -132,7 +136,14 @@ export class OrganizationsController {
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'Delete an organization', description: 'Owners; 204.' })
   async destroy(@Param('organization_name') name: string): Promise<void> {
+    // Its id, for its team tokens (the token service knows organizations by id); a caller who cannot see it gets
+    // the same 404 the deletion would answer.
+    const { organization } = await this.services.request(MEMBERSHIP.getOrganization, {
+      organization: organizationPathName(name),
+    });
     await this.services.request(MEMBERSHIP.deleteOrganization, { organization: organizationPathName(name) });
+    // Its teams' tokens stop working on the very next request.
+    await this.teamTokens.closeTokensOf({ organizationId: organization.id });
   }
 
   @Get(':organization_name/entitlement-set')

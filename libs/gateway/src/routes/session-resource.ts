@@ -18,7 +18,11 @@ export const createdSessionResource = (
     createdAt: toTimestamp(started.session.createdAt),
   });
 
-/** A live session in the owner's list: when, from where, until when. Never the secret. */
+/**
+ * A live session in the owner's list: when, from where, until when. Never the secret. An impersonation session
+ * (TFC-API §10) also shows `impersonator-id` and `impersonation-reason` (null for any other session), so the user's
+ * list, and the impersonating admin's view of it, shows that impersonation is in progress.
+ */
 export const sessionResource = (session: SessionView): ResourceObject<'sessions'> =>
   resource('sessions', session.id, {
     createdAt: toTimestamp(session.createdAt),
@@ -27,4 +31,6 @@ export const sessionResource = (session: SessionView): ResourceObject<'sessions'
     ip: session.ip ?? null,
     userAgent: session.userAgent ?? null,
     current: session.current === true,
+    impersonatorId: session.impersonatorId ?? null,
+    impersonationReason: session.impersonatorId ? (session.impersonationReason ?? '') : null,
   });

@@ -199,6 +199,8 @@ describe('sessions: login, logout, list, end', () => {
         ip: '127.0.0.1',
         'user-agent': 'browser B',
         current: true,
+        'impersonator-id': null,
+        'impersonation-reason': null,
       });
       expect(byId[firstId].attributes.current).toBe(false);
       for (const s of data) {

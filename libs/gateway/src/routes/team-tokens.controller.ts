@@ -15,6 +15,7 @@ import {
   HttpStatus,
   Inject,
   Injectable,
+  Logger,
   Param,
   Post,
   Query,
@@ -162,6 +163,7 @@ const isNotFound = (err: unknown): boolean => isCodedErrorLike(err) && err.code 
 @Injectable()
 export class TeamTokenAccess {
   readonly request: TeamTokenRequest;
+  private readonly logger = new Logger('gateway.team-tokens');
 
   constructor(
     services: ServiceClient,
@@ -198,6 +200,23 @@ export class TeamTokenAccess {
   async revoke(tokenIds: string[]): Promise<void> {
     const { tokenIds: revoked } = await this.request(TEAM_TOKEN.deleteTeamTokens, { tokenIds });
     for (const id of revoked) this.cache.evictToken(id);
+  }
+
+  /**
+   * After the membership service deleted a team or an organization: its team tokens are revoked now, so the very
+   * next request with one is a 401 on every gateway's cache miss and at once on this one (the token service's
+   * reaction to `TeamDeleted` / `OrganizationDeleted` does the same later, idempotently). A failure here is logged,
+   * not answered: the deletion happened, and that reaction still revokes them.
+   */
+  async closeTokensOf(target: { teamId: string } | { organizationId: string }): Promise<void> {
+    try {
+      const { tokenIds } = await this.request(TEAM_TOKEN.closeTeamTokens, target);
+      this.evict(tokenIds);
+    } catch (err) {
+      this.logger.warn(
+        `team tokens of ${JSON.stringify(target)} not closed now (the membership event will): ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
   }
 
   evict(tokenIds: readonly string[]): void {

@@ -202,6 +202,21 @@ describe('team tokens: /teams/:id/authentication-token(s), /authentication-token
     );
   });
 
+  it('deleting the team: its tokens are 401 on the very next request (closed synchronously, then evicted)', async () => {
+    const doomed = fx.state.addTeam('acme', 'doomed');
+    const a = (await createDescribed(ada.token, doomed.id, 'a')).json().data.attributes.token as string;
+    const legacy = (await req('POST', `/api/v2/teams/${doomed.id}/authentication-token`, ada.token)).json()
+      .data.attributes.token as string;
+    for (const secret of [a, legacy])
+      expect((await call({ url: '/api/v2/account/details', headers: bearer(secret) })).statusCode).toBe(200);
+    expect((await req('DELETE', `/api/v2/teams/${doomed.id}`, ada.token)).statusCode).toBe(204);
+    expect(lastCall(TEAM_TOKEN.closeTeamTokens)).toMatchObject({ teamId: doomed.id });
+    for (const secret of [a, legacy])
+      expect((await call({ url: '/api/v2/account/details', headers: bearer(secret) })).json()).toEqual(
+        UNAUTHORIZED,
+      );
+  });
+
   it('an expired team token is 401 at expired-at exactly', async () => {
     const expiry = new Date(now + 60_000).toISOString();
     const created = (

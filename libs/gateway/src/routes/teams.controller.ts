@@ -45,6 +45,7 @@ import {
   teamResource,
 } from './membership-resources';
 import { NoStore } from './no-store';
+import { TeamTokenAccess } from './team-tokens.controller';
 
 const TEAM_INCLUDES = ['users', 'organization-memberships'];
 
@@ -91,7 +92,10 @@ const identifierList = (type: string, example: string) =>
 @JsonApiController()
 @UseInterceptors(NoStore)
 export class TeamsController {
-  constructor(private readonly services: ServiceClient) {}
+  constructor(
+    private readonly services: ServiceClient,
+    private readonly teamTokens: TeamTokenAccess,
+  ) {}
 
   @Get('organizations/:organization_name/teams')
   @ApiOperation({
@@ -175,6 +179,8 @@ export class TeamsController {
   @ApiOperation({ summary: 'Delete a team', description: '204. The owners team cannot be deleted.' })
   async destroy(@Param('team_id') teamId: string): Promise<void> {
     await this.services.request(MEMBERSHIP.deleteTeam, { teamId: pathId(teamId) });
+    // Its tokens stop working on the very next request (TFC-API §5.1).
+    await this.teamTokens.closeTokensOf({ teamId: pathId(teamId) });
   }
 
   @Post('teams/:team_id/relationships/users')

@@ -3,6 +3,7 @@ import {
   IDENTITY,
   type RequestMeta,
   type SessionView,
+  TEAM_TOKEN,
   TOKEN,
   type UserView,
 } from '@idp/contracts';
@@ -32,6 +33,8 @@ export interface FakeSession extends SessionView {
   impersonatorId?: string;
   impersonationReason?: string;
   returnToSessionId?: string;
+  /** A password login still owing its second factor (`fake-two-factor.ts` completes it). */
+  twoFactorPending?: boolean;
 }
 
 const fail = (code: string, message: string, details?: Record<string, unknown>): never => {
@@ -129,7 +132,13 @@ export class FakeServiceState {
     return account;
   }
 
-  private publicSession({ token: _t, ended: _e, ...view }: FakeSession): SessionView {
+  private publicSession({
+    token: _t,
+    ended: _e,
+    returnToSessionId: _r,
+    twoFactorPending: _p,
+    ...view
+  }: FakeSession): SessionView {
     return view;
   }
 
@@ -314,7 +323,8 @@ class FakeHandlers {
       p.meta,
       typeof p.userAgent === 'string' ? p.userAgent : undefined,
     );
-    const { token, ended: _ended, ...view } = session;
+    if (p.twoFactorPending === true) session.twoFactorPending = true;
+    const { token, ended: _ended, twoFactorPending: _pending, ...view } = session;
     return { session: view, token };
   }
 
@@ -334,6 +344,7 @@ class FakeHandlers {
       ...(session.impersonatorId
         ? { impersonatorId: session.impersonatorId, impersonationReason: session.impersonationReason }
         : {}),
+      ...(session.twoFactorPending ? { twoFactorPending: true } : {}),
     };
   }
 
@@ -362,6 +373,13 @@ class FakeHandlers {
   endAll(@Payload() p: P) {
     this.record(TOKEN.endAllSessions, p);
     return { ended: 0 };
+  }
+
+  /** Deleting a team or an organization closes its team tokens (none here; team-tokens.e2e.spec.ts has them). */
+  @MessagePattern(TEAM_TOKEN.closeTeamTokens)
+  closeTeamTokens(@Payload() p: P) {
+    this.record(TEAM_TOKEN.closeTeamTokens, p);
+    return { revoked: true, tokenIds: [] };
   }
 }
 

@@ -398,6 +398,24 @@ class FakeTeamTokenHandlers {
     return { revoked: true, tokenIds: ids };
   }
 
+  @MessagePattern(MEMBERSHIP.deleteTeam)
+  deleteTeam(@Payload() p: P) {
+    this.record(MEMBERSHIP.deleteTeam, p);
+    const team = this.s.teams.get(String(p.teamId));
+    const visible = team && this.s.teamFor(team, p.meta);
+    if (!visible?.permissions.canDestroy) return fail('TEAM.NOT_FOUND', 'team not found');
+    this.s.teams.delete(team.id);
+    return { ok: true };
+  }
+
+  @MessagePattern(TEAM_TOKEN.closeTeamTokens)
+  closeTeamTokens(@Payload() p: P) {
+    this.record(TEAM_TOKEN.closeTeamTokens, p);
+    const gone = [...this.s.tokens.values()].filter((t) => t.teamId === p.teamId);
+    for (const t of gone) this.s.tokens.delete(t.id);
+    return { revoked: true, tokenIds: gone.map((t) => t.id) };
+  }
+
   @MessagePattern(TEAM_TOKEN.deleteLegacyTeamToken)
   deleteLegacy(@Payload() p: P) {
     this.record(TEAM_TOKEN.deleteLegacyTeamToken, p);

@@ -134,6 +134,11 @@ export const runAdminJourney = async (
   expect(asTarget.status).toBe(200);
   expect(asTarget.json.data.id).toBe(target.userId);
   expect(asTarget.json.meta).toEqual({ impersonation: { 'impersonator-id': admin.userId, reason } });
+  const sessions = await api.call('GET', '/api/v2/account/sessions', undefined, impersonation);
+  expect(sessions.status).toBe(200);
+  expect(
+    sessions.json.data.find((s: { attributes: { current: boolean } }) => s.attributes.current).attributes,
+  ).toMatchObject({ 'impersonator-id': admin.userId, 'impersonation-reason': reason });
   const renamedTo = `${prefix}-target2`;
   const renamed = await api.call(
     'PATCH',

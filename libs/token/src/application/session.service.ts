@@ -265,6 +265,9 @@ export class SessionService {
           ...(doc.ip ? { ip: doc.ip } : {}),
           ...(doc.userAgent ? { userAgent: doc.userAgent } : {}),
           ...(request.currentSessionId === doc.sessionId ? { current: true } : {}),
+          ...(doc.impersonatorId
+            ? { impersonatorId: doc.impersonatorId, impersonationReason: doc.impersonationReason ?? '' }
+            : {}),
         } satisfies SessionView,
       ];
     });

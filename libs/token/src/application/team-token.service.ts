@@ -201,12 +201,12 @@ export class TeamTokenService {
     return { revoked: true, tokenIds };
   }
 
-  /** The team was deleted: its tokens are revoked and no new one can be created. Returns how many were revoked. */
+  /** The team was deleted: its tokens are revoked and no new one can be created. Returns the ids revoked now. */
   async closeTeam(
     teamId: string,
     reason: 'team-deleted' | 'organization-deleted',
     metadata: EventMetadata,
-  ): Promise<number> {
+  ): Promise<string[]> {
     const { events } = await this.execute(teamId, {
       type: 'CloseTeamTokens',
       data: { teamId, reason },
@@ -214,20 +214,20 @@ export class TeamTokenService {
     });
     const revoked = events.flatMap((e) => (e.type === 'TeamTokenRevoked' ? [e.data.tokenId] : []));
     await this.afterWrite(revoked);
-    return revoked.length;
+    return revoked;
   }
 
   /**
    * The organization was deleted: every team of it that holds tokens is closed. (Teams that never had a token are
    * not known here; a create for one of them racing with the deletion is the known gap in the README.)
    */
-  async closeOrganization(organizationId: string, metadata: EventMetadata): Promise<number> {
+  async closeOrganization(organizationId: string, metadata: EventMetadata): Promise<string[]> {
     await this.deps.runner.catchUp();
     const docs = await this.deps.tokens.find({ where: { organizationId } });
-    let count = 0;
+    const revoked: string[] = [];
     for (const teamId of new Set(docs.map((d) => d.teamId)))
-      count += await this.closeTeam(teamId, 'organization-deleted', metadata);
-    return count;
+      revoked.push(...(await this.closeTeam(teamId, 'organization-deleted', metadata)));
+    return revoked;
   }
 
   private async views(docs: readonly TeamTokenDocument[]): Promise<TeamTokenView[]> {

@@ -1,6 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
+  closeTeamTokensRequest,
   createTeamTokenRequest,
   type CreateTeamTokenResult,
   deleteTeamTokensRequest,
@@ -53,6 +54,22 @@ export class TeamTokenHandlers {
   @MessagePattern(TEAM_TOKEN.deleteTeamTokens)
   delete(@Payload() body: unknown): Promise<DeleteTeamTokensResult> {
     return answerAsRpc(() => this.tokens.delete(parseRequest(deleteTeamTokensRequest, body)));
+  }
+
+  @MessagePattern(TEAM_TOKEN.closeTeamTokens)
+  close(@Payload() body: unknown): Promise<DeleteTeamTokensResult> {
+    return answerAsRpc(async () => {
+      const request = parseRequest(closeTeamTokensRequest, body);
+      const metadata = {
+        ...(request.meta.actor ? { actor: request.meta.actor } : {}),
+        ...(request.meta.correlationId ? { correlationId: request.meta.correlationId } : {}),
+      };
+      const tokenIds =
+        'teamId' in request
+          ? await this.tokens.closeTeam(request.teamId, 'team-deleted', metadata)
+          : await this.tokens.closeOrganization(request.organizationId, metadata);
+      return { revoked: true as const, tokenIds };
+    });
   }
 
   @MessagePattern(TEAM_TOKEN.deleteLegacyTeamToken)
