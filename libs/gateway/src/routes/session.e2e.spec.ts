@@ -124,18 +124,20 @@ describe('sessions: login, logout, list, end', () => {
       });
     });
 
-    it('a login that owes a second factor gets no session', async () => {
+    it('a login that owes a second factor gets a restricted session (two-factor.e2e.spec.ts has the rest)', async () => {
       fx.state.addAccount({ username: 'needs-2fa', email: 'twofa@example.com', password: PASSWORD });
-      const starts = fx.state.callsOf(TOKEN.startSession).length;
-      const res = await call({
-        method: 'POST',
-        url: '/api/v2/session',
-        headers: JSON_API,
-        payload: loginBody('needs-2fa'),
+      const { res, token } = await login('needs-2fa');
+      expect(res.statusCode).toBe(201);
+      expect(res.json().data.attributes).toMatchObject({ token, 'two-factor-required': true });
+      expect(fx.state.callsOf(TOKEN.startSession).slice(-1)[0]!.payload).toMatchObject({
+        twoFactorPending: true,
       });
-      expect(res.statusCode).toBe(501);
-      expect(res.headers['set-cookie']).toBeUndefined();
-      expect(fx.state.callsOf(TOKEN.startSession).length).toBe(starts);
+      const details = await call({
+        method: 'GET',
+        url: '/api/v2/account/details',
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(details.statusCode).toBe(403);
     });
 
     it.each([
