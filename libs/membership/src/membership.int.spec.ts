@@ -999,9 +999,14 @@ const describeMembership = (
           expect.objectContaining({ name: org.name, twoFactorConformant: false }),
         ]);
         expect(mine.included.teams).toEqual([]);
-        expect((await svc.getMembership({ ...asBob, membershipId: bob.membershipId })).membership.id).toBe(
-          bob.membershipId,
-        );
+        const own = await svc.getMembership({
+          ...asBob,
+          membershipId: bob.membershipId,
+          include: ['users', 'teams'],
+        });
+        expect(own.membership).toMatchObject({ id: bob.membershipId, teamIds: [dev.id] });
+        expect(own.included.teams).toEqual([]);
+        expect(own.included.users.map((u) => u.id)).toEqual([bob.userId]);
         expect(
           (await svc.getOrganization({ ...asOrganization(org.id), organization: org.name })).organization
             .name,

@@ -19,6 +19,7 @@ import type {
   TeamView,
   UserOwnershipsView,
 } from '@idp/contracts';
+import { MEMBERSHIP_INCLUDES } from '@idp/contracts';
 import type { Filter, ReadStore, Search } from '@idp/eventing';
 import {
   ActorNotAllowed,
@@ -135,10 +136,13 @@ export class MembershipQueries {
    * applies to commands. The member's 2FA comes from the users read model, read only when the policy is on.
    */
   private async checkTwoFactorPolicy(org: OrganizationDocument, facts: CallerFacts): Promise<void> {
-    if (!isTwoFactorRequired(org) || facts.kind !== 'member') return;
+    if (await this.lockedOut(org, facts)) throw new TwoFactorRequired(org.name);
+  }
+
+  private async lockedOut(org: OrganizationDocument, facts: CallerFacts): Promise<boolean> {
+    if (!isTwoFactorRequired(org) || facts.kind !== 'member') return false;
     const user = await this.stores.users.get(facts.userId);
-    if (lockedOutByTwoFactor(org.settings.collaboratorAuthPolicy, facts, user?.twoFactor))
-      throw new TwoFactorRequired(org.name);
+    return lockedOutByTwoFactor(org.settings.collaboratorAuthPolicy, facts, user?.twoFactor);
   }
 
   async callerIn(org: OrganizationDocument, actor: Actor | undefined): Promise<Caller> {
@@ -443,12 +447,15 @@ export class MembershipQueries {
     const org = doc ? await this.stores.organizations.get(doc.orgId) : undefined;
     if (!doc || !org) throw new MembershipNotFound();
     const { facts } = await this.callerIn(org, actor);
-    // Their own membership stays visible to a member the 2FA policy locks out; anyone else's does not.
+    // Their own membership stays visible to a member the 2FA policy locks out (without the organization's teams, as
+    // in their list); anyone else's does not.
+    let wanted = include;
     if (!(await this.isOwnMembership(doc, actor))) {
       if (!canManageMembership(facts)) throw new MembershipNotFound();
       await this.checkTwoFactorPolicy(org, facts);
-    }
-    const page = await this.membershipPage(org, facts, [doc], include);
+    } else if (await this.lockedOut(org, facts))
+      wanted = (include ?? MEMBERSHIP_INCLUDES).filter((what) => what !== 'teams');
+    const page = await this.membershipPage(org, facts, [doc], wanted);
     return { membership: page.memberships[0]!, included: page.included };
   }
 
