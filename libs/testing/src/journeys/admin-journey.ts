@@ -198,6 +198,13 @@ export const runAdminJourney = async (
   expect(again.status).toBe(201);
   expect(again.json.data.id).not.toBe(leaver.userId);
 
+  // Two-factor: nothing to turn off for a user without it (400).
+  const twoFactor = await asAdminAgain(
+    'POST',
+    `/api/v2/admin/users/${victim.userId}/actions/disable_two_factor`,
+  );
+  expect(twoFactor.status).toBe(400);
+
   // The last admin cannot revoke their own flag.
   const revoke = await asAdminAgain('POST', `/api/v2/admin/users/${admin.userId}/actions/revoke_admin`);
   expect(revoke.status).toBe(422);
