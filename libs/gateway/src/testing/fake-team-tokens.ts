@@ -403,7 +403,7 @@ class FakeTeamTokenHandlers {
     this.record(MEMBERSHIP.deleteTeam, p);
     const team = this.s.teams.get(String(p.teamId));
     const visible = team && this.s.teamFor(team, p.meta);
-    if (!visible?.permissions.canDestroy) return fail('TEAM.NOT_FOUND', 'team not found');
+    if (!team || !visible?.permissions.canDestroy) return fail('TEAM.NOT_FOUND', 'team not found');
     this.s.teams.delete(team.id);
     return { ok: true };
   }
