@@ -4,6 +4,7 @@ import {
   describeWithInfra,
   freePort,
   runMembershipJourney,
+  runTeamTokenJourney,
   startApp,
   startReadyApps,
   startSmtpServer,
@@ -47,10 +48,12 @@ describeWithInfra(['postgres', 'kafka', 'mongo'], 'memberships, distributed serv
     await waitReady(`http://127.0.0.1:${gatewayPort}`, gateway, 90_000);
     await waitUntilServing(`http://127.0.0.1:${gatewayPort}`);
 
-    await runMembershipJourney(
+    const membership = await runMembershipJourney(
       `http://127.0.0.1:${gatewayPort}`,
       smtp,
       uniqueName('d').replace(/_/g, '-').toLowerCase(),
     );
+    // Team tokens in the organization the journey leaves (TFC-API §5.1, §5.2), across processes.
+    await runTeamTokenJourney(`http://127.0.0.1:${gatewayPort}`, membership);
   }, 300_000);
 });

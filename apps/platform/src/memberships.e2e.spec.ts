@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import {
   freePort,
   runMembershipJourney,
+  runTeamTokenJourney,
   startApp,
   startSmtpServer,
   type TestSmtpServer,
@@ -37,7 +38,13 @@ describe('memberships, embedded platform over HTTP', () => {
     });
     try {
       await waitReady(url, platform, 60_000);
-      await runMembershipJourney(url, smtp, uniqueName('m').replace(/_/g, '-').toLowerCase());
+      const membership = await runMembershipJourney(
+        url,
+        smtp,
+        uniqueName('m').replace(/_/g, '-').toLowerCase(),
+      );
+      // Team tokens in the organization the journey leaves (TFC-API §5.1, §5.2).
+      await runTeamTokenJourney(url, membership);
     } finally {
       platform.child.kill('SIGTERM');
     }
