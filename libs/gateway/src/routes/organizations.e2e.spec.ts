@@ -435,6 +435,9 @@ describe('organizations: /api/v2/organizations', () => {
         '/api/v2/organizations/fortress/teams',
         '/api/v2/organizations/fortress/organization-memberships',
         '/api/v2/organizations/fortress/authentication-token',
+        '/api/v2/organizations/fortress/team-tokens',
+        `/api/v2/teams/${fortress.ownersTeamId}`,
+        `/api/v2/teams/${fortress.ownersTeamId}/authentication-token`,
       ]) {
         const res = await get(url, carl);
         expect({ url, status: res.statusCode }).toEqual({ url, status: 403 });

@@ -1363,8 +1363,13 @@ describe('two-factor policy (two_factor_mandatory)', () => {
     org.given(locked).when(removeMembership(ada, 'ou-ada')).thenThrows(LastOwner);
   });
 
-  it('does not apply to the organization token, the system, or the same members when the policy is off', () => {
+  it('does not apply to the organization token, team tokens, the system, or the same members when the policy is off', () => {
     org.given(locked).when(createTeam(orgToken)).then([newTeam]);
+    // The owners team's token acts as an owner; it is nobody's account, so the policy does not apply.
+    org
+      .given(locked)
+      .when(createTeam({ kind: 'team', teamId: OWNERS }))
+      .then([newTeam]);
     org
       .given(locked)
       .when(removeMembership(system, 'ou-bob', 'account-deleted'))
