@@ -234,6 +234,79 @@ describeWithInfra(
       expect(Math.max(msA, msB)).toBeLessThan(BOUND_MS * 2);
     }, 60_000);
 
+    it('team tokens revoked through A, or their team deleted through A: A refuses them at the very next request, B within the bound', async () => {
+      const user = await signUp();
+      const name = uniqueName('teamorg').replace(/_/g, '-');
+      await eventually(async () => {
+        const org = await a.call(
+          'POST',
+          '/api/v2/organizations',
+          { data: { type: 'organizations', attributes: { name, email: user.email } } },
+          user.session,
+        );
+        expect(org.status).toBe(201);
+      }, 20_000);
+      const newTeam = async (teamName: string) => {
+        const team = await a.call(
+          'POST',
+          `/api/v2/organizations/${name}/teams`,
+          { data: { type: 'teams', attributes: { name: teamName, visibility: 'organization' } } },
+          user.session,
+        );
+        expect([200, 201]).toContain(team.status);
+        return team.json.data.id as string;
+      };
+      const teamId = await newTeam('ci');
+      const times: number[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        const created = await a.call(
+          'POST',
+          `/api/v2/teams/${teamId}/authentication-tokens`,
+          { data: { type: '', attributes: { description: `deploy ${round}` } } },
+          user.session,
+        );
+        expect(created.status).toBe(201);
+        const token = created.json.data.attributes.token as string;
+        expect((await details(b, token)).status).toBe(200);
+        expect((await details(a, token)).status).toBe(200);
+        expect(
+          (
+            await a.call(
+              'DELETE',
+              `/api/v2/authentication-tokens/${created.json.data.id as string}`,
+              undefined,
+              user.session,
+            )
+          ).status,
+        ).toBe(204);
+        expect((await details(a, token)).status).toBe(401);
+        times.push(await until401(() => details(b, token)));
+      }
+      measured.push({ what: `team token revoked (TeamTokenRevoked), ${ROUNDS} rounds`, times });
+      expect(Math.max(...times)).toBeLessThan(BOUND_MS);
+
+      // The team deleted through A: its (legacy) token is closed by A at once, evicted from B by the event.
+      const doomed = await newTeam('doomed');
+      const legacy = await a.call(
+        'POST',
+        `/api/v2/teams/${doomed}/authentication-token`,
+        undefined,
+        user.session,
+      );
+      expect(legacy.status).toBe(201);
+      const legacyToken = legacy.json.data.attributes.token as string;
+      expect((await details(b, legacyToken)).status).toBe(200);
+      expect((await details(a, legacyToken)).status).toBe(200);
+      expect((await a.call('DELETE', `/api/v2/teams/${doomed}`, undefined, user.session)).status).toBe(204);
+      expect((await details(a, legacyToken)).status).toBe(401);
+      const deletedMs = await until401(() => details(b, legacyToken));
+      measured.push({
+        what: 'team deleted, B (token.close-team-tokens → TeamTokenRevoked)',
+        times: [deletedMs],
+      });
+      expect(deletedMs).toBeLessThan(BOUND_MS);
+    }, 120_000);
+
     it('a user suspended through A: A refuses their cached token and session at the very next request, B within the bound', async () => {
       // The site admin, bootstrapped through A with the IACT (TFC-API §10); A is on loopback.
       const admin = await bootstrapAdmin(a.baseUrl, uniqueName('root').replace(/_/g, '-'));
