@@ -27,6 +27,23 @@ export const SECRET_LOG_PATHS = [
   '*.otp',
   'code',
   '*.code',
+  // Two-factor: TOTP secrets (and the URI that carries one), recovery codes, sealed codes.
+  'sealedSecret',
+  '*.sealedSecret',
+  'sealedCode',
+  '*.sealedCode',
+  'otpauthUri',
+  '*.otpauthUri',
+  '["otpauth-uri"]',
+  '*["otpauth-uri"]',
+  'recoveryCode',
+  '*.recoveryCode',
+  'recoveryCodes',
+  '*.recoveryCodes',
+  '["recovery-code"]',
+  '*["recovery-code"]',
+  '["recovery-codes"]',
+  '*["recovery-codes"]',
 ];
 
 /** `LOG_LEVEL`, else `silent` under tests and `info` otherwise. */
