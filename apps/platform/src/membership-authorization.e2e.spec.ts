@@ -343,6 +343,89 @@ describe('membership authorization matrix, embedded platform over HTTP', () => {
     expect(mismatches).toEqual([]);
   }, 240_000);
 
+  it("team tokens (TFC-API §5.2): who may manage a team's tokens, as the membership service decides", async () => {
+    // More callers: a Manage Teams holder, a member of a team whose members may not manage its tokens, and tokens.
+    const teamsAdmins = await createTeam({
+      name: unique('admins'),
+      visibility: 'organization',
+      'organization-access': { 'manage-membership': true, 'manage-teams': true },
+    });
+    const lockedTeam = await createTeam({
+      name: unique('locked'),
+      visibility: 'organization',
+      'allow-member-token-management': false,
+    });
+    const callers: Record<string, string | undefined> = {
+      anonymous: undefined,
+      outsider: tokens.outsider,
+      siteAdmin: tokens.siteAdmin,
+      owner: tokens.owner,
+      manageTeams: await joinAs('teamsadmin', [teamsAdmins]),
+      teamMember: tokens.member,
+      lockedMember: await joinAs('lockedmember', [lockedTeam]),
+      manageMembership: tokens.manager,
+      orgToken: tokens.orgToken,
+    };
+    const legacyToken = async (teamId: string) => {
+      const res = await asOwner('POST', `/api/v2/teams/${teamId}/authentication-token`, {
+        data: { type: '' },
+      });
+      expect(res.status).toBe(201);
+      return res.json.data.attributes.token as string;
+    };
+    callers.ownersTeamToken = await legacyToken(ownersTeam);
+    callers.plainTeamToken = await legacyToken(plainTeam);
+    // Each target team: the status a described-token POST must answer per caller.
+    const expected: Record<string, Record<string, number>> = {
+      plain: { owner: 201, manageTeams: 201, teamMember: 201, orgToken: 201, ownersTeamToken: 201 },
+      locked: { owner: 201, manageTeams: 201, orgToken: 201, ownersTeamToken: 201 },
+      secret: { owner: 201, orgToken: 201, ownersTeamToken: 201 },
+    };
+    const teams: Record<string, string> = { plain: plainTeam, locked: lockedTeam, secret: secretTeam };
+    const mismatches: string[] = [];
+    const table: string[] = [`| team token POST | ${Object.keys(callers).join(' | ')} |`];
+    for (const [name, teamId] of Object.entries(teams)) {
+      const cells: string[] = [];
+      for (const [caller, token] of Object.entries(callers)) {
+        const want = caller === 'anonymous' ? 401 : (expected[name]![caller] ?? 404);
+        const res = await api.call(
+          'POST',
+          `/api/v2/teams/${teamId}/authentication-tokens`,
+          { data: { type: '', attributes: { description: unique(caller) } } },
+          token,
+        );
+        cells.push(String(res.status));
+        if (res.status !== want) mismatches.push(`${name} as ${caller}: ${res.status}, expected ${want}`);
+        // Whoever may create may also read and delete it through /authentication-tokens/:id.
+        if (res.status === 201) {
+          const id = res.json.data.id as string;
+          const read = await api.call('GET', `/api/v2/authentication-tokens/${id}`, undefined, token);
+          if (read.status !== 200 || read.json.data.attributes.token !== null)
+            mismatches.push(`${name} as ${caller}: read ${read.status}`);
+        }
+      }
+      table.push(`| ${name} | ${cells.join(' | ')} |`);
+    }
+    process.stdout.write(`${table.join('\n')}\n`);
+    expect(mismatches).toEqual([]);
+
+    // A team token acts in its own organization only, with its team's access: the plain team's token reads the
+    // organization and its visible teams but cannot create teams; the owners team's token can.
+    expect((await api.call('GET', orgPath, undefined, callers.plainTeamToken)).status).toBe(200);
+    const createTeamAs = (token: string | undefined) =>
+      api.call(
+        'POST',
+        `${orgPath}/teams`,
+        { data: { type: 'teams', attributes: { name: unique('bytoken'), visibility: 'organization' } } },
+        token,
+      );
+    expect((await createTeamAs(callers.plainTeamToken)).status).toBe(404);
+    expect((await createTeamAs(callers.ownersTeamToken)).status).toBe(201);
+    expect(
+      (await api.call('GET', '/api/v2/organization-memberships', undefined, callers.plainTeamToken)).status,
+    ).toBe(403);
+  }, 240_000);
+
   it('stops honouring a removed member at once: their next request to the organization is 404', async () => {
     const user = await signUpConfirmed(api, smtp, `${prefix}-leaver`, `${prefix}-leaver@example.org`);
     const membership = await invite(user.email, [plainTeam]);
