@@ -54,7 +54,7 @@ describeWithInfra(
 
       const result = await runAdminJourney(url, smtp, uniqueName('d').replace(/_/g, '-').toLowerCase());
       console.log(
-        `distributed: first request after the suspension answered 401 in ${result.suspendedRefusedAfterMs.toFixed(1)} ms`,
+        `distributed: first request after the suspension answered 401 in ${result.suspendedRefusedAfterMs.toFixed(1)} ms; the API token verified again ${result.unsuspendedRestoredAfterMs.toFixed(0)} ms after the unsuspension`,
       );
 
       const events: Record<'identity' | 'membership' | 'token', StoredEventLike[]> = {

@@ -45,7 +45,7 @@ describe('site administration, embedded platform over HTTP', () => {
       await waitReady(url, platform, 60_000);
       result = await runAdminJourney(url, smtp, uniqueName('a').replace(/_/g, '-').toLowerCase());
       console.log(
-        `embedded: first request after the suspension answered 401 in ${result.suspendedRefusedAfterMs.toFixed(1)} ms`,
+        `embedded: first request after the suspension answered 401 in ${result.suspendedRefusedAfterMs.toFixed(1)} ms; the API token verified again ${result.unsuspendedRestoredAfterMs.toFixed(0)} ms after the unsuspension`,
       );
     } finally {
       platform.child.kill('SIGTERM');
