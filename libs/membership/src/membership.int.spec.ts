@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { MEMBERSHIP_SEAL_CONTEXT, type MembershipIntegrationEvent } from '@idp/contracts';
 import { type RecordedEvent, type ServiceInfrastructure, sha256Hex } from '@idp/eventing';
 import { createPostgresDatabase, describeWithInfra, uniqueName } from '@idp/testing';
@@ -1030,6 +1031,7 @@ const describeMembership = (
         });
         expect((await svc.getTeam({ ...asBob, teamId: dev.id })).team.id).toBe(dev.id);
         await twoFactor(bob, false);
+        expect(await svc.noteTwoFactorDisabled(bob.userId)).toEqual([]); // not an owner: nothing to warn about
         expect(await failure(svc.listTeams({ ...asBob, organization: org.name }))).toMatchObject(LOCKED);
         // Carol enables it: she manages membership again.
         await twoFactor(carol, true);
@@ -1075,9 +1077,18 @@ const describeMembership = (
           settings: { collaboratorAuthPolicy },
         });
         await svc.updateOrganization(policy('two_factor_mandatory'));
-        await h.deliver(
-          h.identity.event({ type: 'TwoFactorDisabled', data: { userId: alice.userId, by: 'admin' } }),
-        );
+        const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+        try {
+          await h.deliver(
+            h.identity.event({ type: 'TwoFactorDisabled', data: { userId: alice.userId, by: 'admin' } }),
+          );
+          // Nothing changes but a warning for operators naming the owner and the organization.
+          expect(warn).toHaveBeenCalledWith(expect.stringContaining(`"organizations":["${org.name}"]`));
+          expect(warn).toHaveBeenCalledWith(expect.stringContaining(alice.userId));
+        } finally {
+          warn.mockRestore();
+        }
+        expect(await svc.noteTwoFactorDisabled(alice.userId)).toEqual([org.name]);
         expect(await failure(svc.updateOrganization(policy('password')))).toMatchObject(LOCKED);
         expect(
           await failure(svc.getOrganization({ ...asUser(alice.userId), organization: org.name })),

@@ -8,7 +8,8 @@ import { MIRRORED_IDENTITY_EVENTS, type UserMirror } from './user-mirror';
  * - every account event the user mirror keeps is recorded (`UserMirror.observe`);
  * - `AccountRegistered` with an `invitation` (a sign-up with a valid invitation token) accepts that invitation for
  *   the new account (`via: 'sign-up'`);
- * - `AccountDeleted` ends the user's membership in every organization (`account-deleted`).
+ * - `AccountDeleted` ends the user's membership in every organization (`account-deleted`);
+ * - `TwoFactorDisabled` of an owner of an organization that requires 2FA is logged (the policy locks them out).
  *
  * Idempotent three times over: `ProcessedEvents` runs each event once per consumer (by event id); the mirror
  * records an identity event only above the revision it already holds; and the decider answers a repeated
@@ -16,7 +17,10 @@ import { MIRRORED_IDENTITY_EVENTS, type UserMirror } from './user-mirror';
  */
 export class IdentityReactions {
   constructor(
-    private readonly service: Pick<MembershipService, 'acceptBySignUp' | 'removeAccount'>,
+    private readonly service: Pick<
+      MembershipService,
+      'acceptBySignUp' | 'removeAccount' | 'noteTwoFactorDisabled'
+    >,
     private readonly mirror: Pick<UserMirror, 'observe'>,
     private readonly processed: Pick<ProcessedEvents, 'once'>,
   ) {}
@@ -42,6 +46,8 @@ export class IdentityReactions {
       }
       // The user first, so the accepted membership is projected with its username.
       await this.mirror.observe(event, metadata);
+      // An owner of an organization that requires 2FA without it: locked out until re-enabled (a warning only).
+      if (e.type === 'TwoFactorDisabled') await this.service.noteTwoFactorDisabled(e.data.userId);
       if (e.type === 'AccountRegistered' && e.data.invitation)
         await this.service.acceptBySignUp(
           {

@@ -537,6 +537,25 @@ export class MembershipService {
   // ------------------------------------------------------------------------------------------ process manager
 
   /**
+   * `TwoFactorDisabled` (after the mirror recorded it): identity refuses a user's own disabling while they own an
+   * organization that requires 2FA, but a site admin may reset anyone's. Such an owner is locked out like any member
+   * until they enable 2FA again (nothing is changed here: relaxing the policy on their behalf would weaken it); this
+   * only leaves a warning for operators. Returns the organizations concerned.
+   */
+  async noteTwoFactorDisabled(userId: string): Promise<string[]> {
+    await this.deps.runner.catchUp();
+    const { organizations } = await this.deps.queries.userOwnerships(userId);
+    const names = organizations.filter((o) => o.twoFactorRequired).map((o) => o.name);
+    if (names.length)
+      this.deps.logger?.warn(
+        'membership: an owner of organizations that require two-factor authentication has it disabled; ' +
+          'they are locked out of them until they enable it again',
+        { userId, organizations: names },
+      );
+    return names;
+  }
+
+  /**
    * `AccountRegistered` with an invitation (identity checked the token and the e-mail): the invitation is accepted
    * for the new account. Idempotent: a redelivery finds it accepted and appends nothing. A refusal (the invitation
    * was cancelled or refreshed meanwhile) is logged, not retried: the account exists either way.
