@@ -8,6 +8,9 @@ import type { CredentialCache } from '../auth/credential-cache';
 import { owesSecondFactor, TwoFactorStep } from '../auth/two-factor-step';
 import { ServiceClient } from '../bus/service-client';
 import { JsonApiException, notFound } from '../errors/json-api-error';
+import { resetSeconds } from '../rate-limit/rate-limit-headers';
+import { clientNetwork } from '../rate-limit/rate-limit-key';
+import { TokenBucketLimiter } from '../rate-limit/token-bucket';
 import { JsonApiController } from '../http/json-api-controller';
 import { CurrentPrincipal, type Principal, requestContextOf, userIdOf } from '../http/request-context';
 import { singleDocument } from '../jsonapi/document';
@@ -22,6 +25,35 @@ import {
   twoFactorCodeBody,
   twoFactorPasswordBody,
 } from './two-factor-input';
+
+/**
+ * TFC-API §1.8: routes that text a code allow 100 a day per client address (IPv6: per /64), on top of identity's
+ * per-user limits (5 a minute, 10 an hour). Kept in this process's memory: with R gateway replicas an address may
+ * send up to R × 100 (the per-user limits, decided in identity's store, hold exactly).
+ */
+export const SMS_PER_ADDRESS_PER_DAY = 100;
+const smsPerAddress = new TokenBucketLimiter({
+  ratePerSecond: SMS_PER_ADDRESS_PER_DAY / 86_400,
+  burst: SMS_PER_ADDRESS_PER_DAY,
+  maxKeys: 100_000,
+  now: () => Date.now(),
+});
+
+/** Draws one SMS from the client address's daily budget: 429 `TWO_FACTOR.SMS_LIMIT` when it is spent. */
+const drawSmsBudget = (request: FastifyRequest): void => {
+  const decision = smsPerAddress.take(clientNetwork(requestContextOf(request).ip));
+  if (!decision.allowed)
+    throw new JsonApiException(
+      429,
+      [
+        {
+          code: 'TWO_FACTOR.SMS_LIMIT',
+          detail: 'Too many SMS codes sent from this address today; retry later.',
+        },
+      ],
+      { headers: { 'X-RateLimit-Reset': resetSeconds(decision.retryAfterMs) } },
+    );
+};
 
 /** Shown with an SMS enrolment (the issue: SMS is offered with the warning that it is the weaker method). */
 export const SMS_WARNING =
@@ -66,9 +98,11 @@ export class AccountTwoFactorController {
   async enrol(
     @CurrentPrincipal() principal: Principal,
     @JsonApiBody(enrolTwoFactorBody) body: JsonApiInput<typeof enrolTwoFactorBody>,
+    @Req() request: FastifyRequest,
   ) {
     const userId = userIdOf(principal);
     const { delivery, smsNumber } = body.attributes;
+    if (delivery === 'sms') drawSmsBudget(request);
     const enrolment = await this.services.request(TWO_FACTOR.startEnrolment, {
       userId,
       delivery,
@@ -108,7 +142,8 @@ export class AccountTwoFactorController {
     summary: 'Resend the SMS verification code',
     description: 'For a pending SMS enrolment; 5 a minute and 10 an hour per user (429 beyond).',
   })
-  async resend(@CurrentPrincipal() principal: Principal): Promise<void> {
+  async resend(@CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest): Promise<void> {
+    drawSmsBudget(request);
     await this.services.request(TWO_FACTOR.sendSmsCode, { userId: userIdOf(principal) });
   }
 
@@ -227,8 +262,9 @@ export class SessionTwoFactorController {
     summary: 'Send a login code by SMS',
     description: 'SMS accounts only; 5 a minute per user.',
   })
-  async sendSms(@CurrentPrincipal() principal: Principal): Promise<void> {
+  async sendSms(@CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest): Promise<void> {
     const session = this.pendingSession(principal);
+    drawSmsBudget(request);
     await this.services.request(TWO_FACTOR.sendSmsCode, { userId: session.userId });
   }
 

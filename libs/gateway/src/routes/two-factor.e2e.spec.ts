@@ -261,6 +261,32 @@ describe('two-factor routes and the restricted session (fake services)', () => {
       ).toBe(204);
     });
 
+    it('SMS sends: 100 a day per client address (TFC-API §1.8), then 429 before identity is asked', async () => {
+      const gus = signedIn(fx.state, 'gus-2fa');
+      const resend = () =>
+        fx.app.inject({
+          method: 'POST',
+          url: '/api/v2/account/actions/two-factor-resend-verification-code',
+          headers: gus.auth,
+          remoteAddress: '198.51.100.7',
+        });
+      for (let i = 0; i < 100; i++) expect((await resend()).statusCode).toBe(204);
+      const before = fx.state.callsOf(TWO_FACTOR.sendSmsCode).length;
+      const refused = await resend();
+      expect(refused.statusCode).toBe(429);
+      expect(refused.json().errors[0].code).toBe('TWO_FACTOR.SMS_LIMIT');
+      expect(Number(refused.headers['x-ratelimit-reset'])).toBeGreaterThan(0);
+      expect(fx.state.callsOf(TWO_FACTOR.sendSmsCode).length).toBe(before);
+      // Another address is not affected.
+      const other = await fx.app.inject({
+        method: 'POST',
+        url: '/api/v2/account/actions/two-factor-resend-verification-code',
+        headers: gus.auth,
+        remoteAddress: '203.0.113.9',
+      });
+      expect(other.statusCode).toBe(204);
+    });
+
     it('enable: 200 with the recovery codes (no-store); a wrong code is 422', async () => {
       const cy = signedIn(fx.state, 'cy-2fa');
       const wrong = await call({

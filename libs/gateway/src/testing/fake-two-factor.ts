@@ -1,9 +1,9 @@
-import { TOKEN, TWO_FACTOR } from '@idp/contracts';
+import { type RequestMeta, TOKEN, TWO_FACTOR } from '@idp/contracts';
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload, RpcException } from '@nestjs/microservices';
 import { FAKE_STATE, type FakeServiceState } from './fake-services';
 
-type P = Record<string, unknown> & { meta?: { actor?: { kind: string; id: string } } };
+type P = Record<string, unknown> & { meta?: RequestMeta };
 
 /** The one code the fake identity accepts, and the recovery code that works once. */
 export const FAKE_TWO_FACTOR = {
