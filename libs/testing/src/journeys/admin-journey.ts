@@ -1,7 +1,7 @@
 import type { TestSmtpServer } from '../smtp';
 import { eventually } from '../wait';
 import { ApiClient } from './account-journey';
-import { logIn, type SignedIn, signUpConfirmed } from './membership-journey';
+import { invitationToken, logIn, type SignedIn, signUpConfirmed } from './membership-journey';
 
 /**
  * Site administration end to end over HTTP (issue 7, TFC-API §10): the first admin is bootstrapped with the IACT;
@@ -186,10 +186,37 @@ export const runAdminJourney = async (
     { type: 'organizations', id: organization },
   ]);
 
-  // The sole owner of an organization cannot be deleted; another user can, and their names are free again.
+  // The leaver joins that organization (invited by e-mail, accepts): deleting them will end the membership.
+  const orgPath = `/api/v2/organizations/${organization}`;
+  const invited = await api.call(
+    'POST',
+    `${orgPath}/organization-memberships`,
+    { data: { type: 'organization-memberships', attributes: { email: leaver.email } } },
+    target.token,
+  );
+  expect(invited.status).toBe(201);
+  const mail = await smtp.waitForMail((m) => m.to.includes(leaver.email) && /invit/i.test(m.subject), 20_000);
+  const accepted = await api.call(
+    'POST',
+    `/api/v2/invitations/${encodeURIComponent(invitationToken(mail.text))}/actions/accept`,
+    undefined,
+    leaver.token,
+  );
+  expect(accepted.status).toBe(200);
+  const memberEmails = async () =>
+    (await api.call('GET', `${orgPath}/organization-memberships`, undefined, target.token)).json.data.map(
+      (m: { attributes: { email: string; status: string } }) =>
+        `${m.attributes.email}:${m.attributes.status}`,
+    );
+  expect(await memberEmails()).toContain(`${leaver.email}:active`);
+
+  // The sole owner of an organization cannot be deleted; another user can: their memberships end, their names are
+  // free again.
   const refused = await asAdminAgain('DELETE', `/api/v2/admin/users/${target.userId}`);
   expect(refused.status).toBe(422);
+  expect(JSON.stringify(refused.json)).toContain(organization);
   expect((await asAdminAgain('DELETE', `/api/v2/admin/users/${leaver.userId}`)).status).toBe(204);
+  await eventually(async () => expect((await memberEmails()).join()).not.toContain(leaver.email), 20_000);
   expect((await details(leaver.token)).status).toBe(401);
   const gone = await asAdminAgain('GET', `/api/v2/admin/users?q=${encodeURIComponent(leaver.email)}`);
   expect(gone.json.data).toEqual([]);
