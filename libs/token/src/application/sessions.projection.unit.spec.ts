@@ -81,4 +81,36 @@ describe('sessions projection', () => {
     expect(end!.data).toEqual(ended(1).data);
     expect(publicTokenEvent({ ...start!, type: 'SomethingPrivate' })).toBeUndefined();
   });
+
+  it('a pending two-factor session is marked until completed; the completion is published, idempotently applied', async () => {
+    const { events, runner, sessions } = await setup();
+    const pending: SessionEvent = {
+      type: 'SessionStarted',
+      data: {
+        ...(started(3).data as Extract<SessionEvent, { type: 'SessionStarted' }>['data']),
+        twoFactorPending: true,
+      },
+    };
+    await events.append('session-sess-3', [pending], 'no_stream');
+    await runner.catchUp();
+    expect(await sessions.get('3'.repeat(64))).toMatchObject({ sessionId: 'sess-3', twoFactorPending: true });
+    const completed: SessionEvent = {
+      type: 'SessionTwoFactorCompleted',
+      data: { sessionId: 'sess-3', userId: 'user-1', completedAt: '2026-11-26T10:00:30.000Z' },
+    };
+    await events.append('session-sess-3', [completed], 0);
+    await runner.catchUp();
+    const after = await sessions.get('3'.repeat(64));
+    expect(after).toMatchObject({ sessionId: 'sess-3', twoFactorPending: false });
+    for (const event of await events.readAll()) await sessionsProjection.apply(event, { sessions });
+    expect(await sessions.get('3'.repeat(64))).toEqual(after);
+    const published = (await events.readStream('session-sess-3')).map(
+      (e) => publicTokenEvent(e) as RecordedEvent,
+    );
+    expect(published[1]!.data).toEqual({
+      sessionId: 'sess-3',
+      userId: 'user-1',
+      completedAt: '2026-11-26T10:00:30.000Z',
+    });
+  });
 });
