@@ -166,8 +166,9 @@ export class AuthenticationTokensController {
       return;
     }
     // A team token (TFC-API §5.1): for whoever may manage the team's tokens.
-    if (!(await this.teamTokens.manageableToken(tokenId))) throw notFound();
-    await this.teamTokens.revoke([tokenId]);
+    const team = await this.teamTokens.manageableToken(tokenId);
+    if (!team) throw notFound();
+    await this.teamTokens.revoke([team.token.id]);
   }
 
   /** The caller's own user token with this id, or undefined (not a user, not theirs, or no such user token). */

@@ -184,11 +184,16 @@ export class TeamTokenAccess {
     return team;
   }
 
-  /** A team token the caller may manage, with its team; undefined when there is no such team token at all. */
+  /**
+   * A team token the caller may manage, with its team; undefined when there is no such team token at all. A `team-…`
+   * id names that team's legacy token (TFC-API §4: "for legacy team tokens, a team id").
+   */
   async manageableToken(tokenId: string): Promise<{ token: TeamTokenView; team: TeamView } | undefined> {
     let token: TeamTokenView;
     try {
-      token = await this.request(TEAM_TOKEN.getTeamToken, { tokenId });
+      token = tokenId.startsWith('team-')
+        ? await this.request(TEAM_TOKEN.getLegacyTeamToken, { teamId: tokenId })
+        : await this.request(TEAM_TOKEN.getTeamToken, { tokenId });
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;

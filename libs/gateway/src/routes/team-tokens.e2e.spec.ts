@@ -260,6 +260,19 @@ describe('team tokens: /teams/:id/authentication-token(s), /authentication-token
       expect(lastCall(TEAM_TOKEN.createTeamToken)).toMatchObject({ description: null });
     });
 
+    it("GET /authentication-tokens/<team id> is the team's legacy token; DELETE through it revokes it", async () => {
+      const created = (await req('POST', legacyPath(dev.id), ada.token)).json().data;
+      const read = await req('GET', `/api/v2/authentication-tokens/${dev.id}`, bob.token);
+      expect(read.statusCode).toBe(200);
+      expect(read.json().data).toEqual({ ...created, attributes: { ...created.attributes, token: null } });
+      expect((await req('GET', `/api/v2/authentication-tokens/${dev.id}`, dan.token)).statusCode).toBe(404);
+      expect((await req('DELETE', `/api/v2/authentication-tokens/${dev.id}`, bob.token)).statusCode).toBe(
+        204,
+      );
+      expect((await req('GET', legacyPath(dev.id), bob.token)).statusCode).toBe(404);
+      expect((await req('GET', `/api/v2/authentication-tokens/${dev.id}`, bob.token)).statusCode).toBe(404);
+    });
+
     it('DELETE 204; GET and a second DELETE 404 when there is none', async () => {
       await req('POST', legacyPath(vault.id), ada.token, { data: { type: '' } });
       expect((await req('DELETE', legacyPath(vault.id), ada.token)).statusCode).toBe(204);

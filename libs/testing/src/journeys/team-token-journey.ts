@@ -8,8 +8,9 @@ const SECRET_SHAPE = /^[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_-]{67}$/;
  * is its owner by then): Carol creates a team and a described team token; a duplicate description is TFC's exact 422;
  * the token authenticates as the team (its synthetic service user on `/account/details`), acts in its organization
  * only and cannot create one; it is listed and read without its secret; revoked, the very next request with it is a
- * 401. A legacy token of a second team stops on the very next request after the team is deleted. The same journey
- * runs against the embedded platform and the distributed services.
+ * 401. A legacy token of a second team stops on the very next request after the team is deleted, a third team's token
+ * after the organization is deleted (the journey ends with it). The same journey runs against the embedded platform
+ * and the distributed services.
  */
 export const runTeamTokenJourney = async (
   baseUrl: string,
@@ -94,4 +95,15 @@ export const runTeamTokenJourney = async (
   expect((await api.call('GET', '/api/v2/account/details', undefined, legacySecret)).status).toBe(200);
   expect((await carol('DELETE', `/api/v2/teams/${opsId}`)).status).toBe(204);
   expect((await api.call('GET', '/api/v2/account/details', undefined, legacySecret)).status).toBe(401);
+
+  // The organization deleted: its teams' tokens are 401 on the very next request.
+  const lastId = await createTeam('last');
+  const last = await carol('POST', `/api/v2/teams/${lastId}/authentication-tokens`, {
+    data: { type: '', attributes: { description: 'until the end' } },
+  });
+  expect(last.status).toBe(201);
+  const lastSecret: string = last.json.data.attributes.token;
+  expect((await api.call('GET', '/api/v2/account/details', undefined, lastSecret)).status).toBe(200);
+  expect((await carol('DELETE', orgPath)).status).toBe(204);
+  expect((await api.call('GET', '/api/v2/account/details', undefined, lastSecret)).status).toBe(401);
 };
