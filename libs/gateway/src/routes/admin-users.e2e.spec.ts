@@ -207,6 +207,29 @@ describe('admin users API (TFC-API §10)', () => {
       expect(include.json().errors[0].detail).toBe('Invalid include parameter: teams');
     });
 
+    it('bad input is a 400 naming the parameter, never a 500', async () => {
+      for (const [query, parameter] of [
+        [`q=${'x'.repeat(257)}`, 'q'],
+        ['page[number]=abc', 'page[number]'],
+        ['page[size]=0', 'page[size]'],
+        ['filter[admin]=1', 'filter[admin]'],
+      ]) {
+        const res = await call('GET', `/api/v2/admin/users?${query}`, rootToken);
+        expect(res.statusCode).toBe(400);
+        expect(res.json().errors[0].source).toEqual({ parameter });
+      }
+      const url = `/api/v2/admin/users/${ada.id}/actions/impersonate`;
+      for (const body of [['reason'], { reason: 42 }, { reason: 'x'.repeat(1001) }, 'just text'])
+        expect((await call('POST', url, session(root), body)).statusCode).toBe(400);
+      const plain = await fx.app.inject({
+        method: 'POST',
+        url,
+        headers: { authorization: `Bearer ${session(root)}`, 'content-type': 'text/plain' },
+        payload: 'reason',
+      });
+      expect(plain.statusCode).toBe(415);
+    });
+
     it('include=organizations: the relationship names the organizations (ids = names)', async () => {
       const owner = fx.state.addAccount({
         username: 'owner1',
