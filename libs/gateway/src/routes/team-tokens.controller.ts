@@ -27,7 +27,7 @@ import { z } from 'zod';
 import { CREDENTIAL_CACHE } from '../auth/auth.tokens';
 import type { CredentialCache } from '../auth/credential-cache';
 import { ServiceClient } from '../bus/service-client';
-import { invalidAttribute, notFound } from '../errors/json-api-error';
+import { invalidAttribute, JsonApiException, notFound } from '../errors/json-api-error';
 import { isCodedErrorLike } from '../errors/rpc-error';
 import { JsonApiController } from '../http/json-api-controller';
 import { CurrentUrl } from '../http/request-context';
@@ -152,6 +152,10 @@ type TeamTokenRequest = <P extends keyof Messages>(
 ) => Promise<Messages[P]['reply']>;
 
 const isNotFound = (err: unknown): boolean => isCodedErrorLike(err) && err.code === 'TOKEN.NOT_FOUND';
+/** `manageableTeam`'s refusals: the gateway's own 404, or the membership service's `*.NOT_FOUND`. */
+const isTeamNotFound = (err: unknown): boolean =>
+  (err instanceof JsonApiException && err.getStatus() === 404) ||
+  (isCodedErrorLike(err) && err.code.endsWith('NOT_FOUND'));
 
 /**
  * Who may manage a team's tokens, and the token routes shared with `GET`/`DELETE /authentication-tokens/:id`. The
@@ -383,7 +387,11 @@ export class TeamTokensController {
           found.teamId,
           await this.access.manageableTeam(found.teamId).then(
             () => true,
-            () => false,
+            (err: unknown) => {
+              // Not visible or not manageable: 404 like an unknown id. Anything else (an outage) is answered as such.
+              if (isTeamNotFound(err)) return false;
+              throw err;
+            },
           ),
         );
       if (!manageable.get(found.teamId)) throw notFound();
