@@ -33,8 +33,8 @@ const idIn = (type: string, data: unknown, field: string): string => {
  * that calls for one lacks its identifier.
  *
  * - `token.events` `SessionEnded` (logout, revocation, password reset, suspension, deletion, expiry) → the session;
- *   `UserTokenRevoked` and `OrganizationTokenRevoked` (revoked, replaced, deleted with its organization or its
- *   user) → the token; `UserTokensSuspended` → every credential of the user.
+ *   `UserTokenRevoked`, `OrganizationTokenRevoked` and `TeamTokenRevoked` (revoked, replaced, deleted with its
+ *   team, organization or user) → the token; `UserTokensSuspended` → every credential of the user.
  * - `identity.events` `AccountSuspended` and `AccountDeleted` → every credential of the user. These arrive before
  *   the token service has reacted to them, so a request in between may verify and cache the credential again; the
  *   token service's own `SessionEnded` / `UserTokensSuspended` / `UserTokenRevoked` that follow evict it for good.
