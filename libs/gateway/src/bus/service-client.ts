@@ -59,6 +59,8 @@ const NO_REPLY = Symbol('no reply');
  */
 const firstReply = <T>(reply$: Observable<T>, ms: number): Promise<T | typeof NO_REPLY> =>
   new Promise((resolve, reject) => {
+    // Assigned once, but read by `settle` which a synchronous reply runs inside `subscribe` (before a const would exist).
+    // eslint-disable-next-line prefer-const
     let subscription: Subscription | undefined;
     let settled = false;
     const settle = () => {
