@@ -63,7 +63,10 @@ export const toIntegrationEvent = (
       return { type: event.type, data: { userId, by: event.data.by } };
     case 'TwoFactorSmsCodeSent': {
       const { smsNumber, sealedCode, expiresAt, purpose } = event.data;
-      return { type: 'TwoFactorSmsCodeRequested', data: { userId, smsNumber, sealedCode, expiresAt, purpose } };
+      return {
+        type: 'TwoFactorSmsCodeRequested',
+        data: { userId, smsNumber, sealedCode, expiresAt, purpose },
+      };
     }
     case 'TwoFactorEnrolmentStarted':
     case 'TwoFactorCodeAccepted':

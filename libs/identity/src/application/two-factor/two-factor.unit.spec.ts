@@ -20,7 +20,8 @@ import {
 
 const PASSWORD = 'correct horse battery staple';
 /** Events as text (positions are bigints). */
-const text = (value: unknown) => JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
+const text = (value: unknown) =>
+  JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
 const as = (userId: string): RequestMeta => ({ actor: { kind: 'user', id: userId } });
 
 const stores: Array<[string, () => Promise<EventStore>]> = [

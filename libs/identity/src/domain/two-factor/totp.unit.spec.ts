@@ -25,12 +25,15 @@ describe('TOTP (RFC 6238)', () => {
     [2000000000, '69279037', '90698825', '38618901'],
     [20000000000, '65353130', '77737706', '47863826'],
   ];
-  it.each(vectors)('T = %i s: the RFC test vectors for SHA-1, SHA-256, SHA-512', (t, sha1, sha256, sha512) => {
-    const step = timeStepAt(t * 1000);
-    expect(hotp(seeds.sha1, step, 8, 'sha1')).toBe(sha1);
-    expect(hotp(seeds.sha256, step, 8, 'sha256')).toBe(sha256);
-    expect(hotp(seeds.sha512, step, 8, 'sha512')).toBe(sha512);
-  });
+  it.each(vectors)(
+    'T = %i s: the RFC test vectors for SHA-1, SHA-256, SHA-512',
+    (t, sha1, sha256, sha512) => {
+      const step = timeStepAt(t * 1000);
+      expect(hotp(seeds.sha1, step, 8, 'sha1')).toBe(sha1);
+      expect(hotp(seeds.sha256, step, 8, 'sha256')).toBe(sha256);
+      expect(hotp(seeds.sha512, step, 8, 'sha512')).toBe(sha512);
+    },
+  );
 
   it('6-digit codes are the last 6 digits of the same truncation (what apps show)', () => {
     const secret = base32Encode(seeds.sha1);
