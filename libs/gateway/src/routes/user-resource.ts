@@ -1,6 +1,14 @@
 import type { AccountView, UserView } from '@idp/contracts';
 import { createHash } from 'node:crypto';
-import { linksOnly, resource, type ResourceObject, toMany, toOne } from '../jsonapi/resource';
+import {
+  identifier,
+  linksOnly,
+  type Relationship,
+  resource,
+  type ResourceObject,
+  toMany,
+  toOne,
+} from '../jsonapi/resource';
 import { API_PREFIX } from '../http/json-api-controller';
 import type { Principal } from '../http/request-context';
 
@@ -71,31 +79,48 @@ export const publicUserResource = (user: PublicUser, viewerId: string): Resource
 export const accountResource = (
   account: AccountView,
   options: { authenticated?: boolean } = {},
-): ResourceObject<'users'> =>
-  resource(
-    'users',
-    account.id,
-    {
-      ...common(account),
+): ResourceObject<'users'> => {
+  // Written in its wire shape directly (every value is a string, boolean or null): the same document `resource()`
+  // makes from the camelCase attributes (`user-resource.unit.spec.ts` compares the two), without its generic
+  // key-by-key conversion. This is the body of every authenticated `GET /account/details`.
+  const { id } = identifier('users', account.id);
+  const self = userPath(id);
+  const isServiceAccount = account.isServiceAccount;
+  const relationships: Record<string, Relationship> = {
+    'authentication-tokens': linksOnly({ related: `${self}/authentication-tokens` }),
+  };
+  if (options.authenticated)
+    relationships['authenticated-resource'] = { data: { type: 'users', id }, links: { related: self } };
+  return {
+    type: 'users',
+    id,
+    attributes: {
+      username: account.username,
+      'avatar-url': account.avatarUrl,
+      'is-service-account': isServiceAccount,
+      'auth-method': 'tfc',
+      'v2-only': true,
       email: account.email,
-      unconfirmedEmail: account.unconfirmedEmail,
-      isConfirmed: account.emailConfirmed,
-      isAdmin: account.isAdmin,
-      isSiteAdmin: account.isAdmin,
-      isSsoLogin: false,
-      twoFactor: { enabled: account.twoFactor.enabled, verified: account.twoFactor.verified },
-      permissions: selfPermissions(account.isServiceAccount),
-    },
-    {
-      relationships: {
-        ...relationships(account.id),
-        ...(options.authenticated
-          ? { authenticatedResource: toOne('users', account.id, { related: userPath(account.id) }) }
-          : {}),
+      'unconfirmed-email': account.unconfirmedEmail,
+      'is-confirmed': account.emailConfirmed,
+      'is-admin': account.isAdmin,
+      'is-site-admin': account.isAdmin,
+      'is-sso-login': false,
+      'two-factor': { enabled: account.twoFactor.enabled, verified: account.twoFactor.verified },
+      permissions: {
+        'can-create-organizations': !isServiceAccount,
+        'can-create-organization': !isServiceAccount,
+        'can-change-email': !isServiceAccount,
+        'can-change-username': !isServiceAccount,
+        'can-manage-user-tokens': !isServiceAccount,
+        'can-view2fa-settings': !isServiceAccount,
+        'can-manage-hcp-account': false,
       },
-      links: { self: userPath(account.id) },
     },
-  );
+    relationships,
+    links: { self },
+  };
+};
 
 /**
  * The admin projection (TFE admin users API, TFC-API §10; go-tfe `AdminUser`): `username`, `email`, `avatar-url`,
