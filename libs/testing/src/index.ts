@@ -11,3 +11,4 @@ export * from './journeys/team-token-journey';
 export * from './journeys/admin-journey';
 export * from './journeys/two-factor-journey';
 export * from './journeys/two-factor-policy-journey';
+export * from './deployment';
