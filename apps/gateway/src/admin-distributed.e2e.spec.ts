@@ -1,20 +1,12 @@
 import { openPostgresEventStore } from '@idp/eventing';
 import {
-  distributedTestEnv,
-  type DistributedTestEnv,
   describeWithInfra,
+  type DistributedDeployment,
   expectImpersonationRecorded,
-  freePort,
   runAdminJourney,
-  startApp,
-  startReadyApps,
-  startSmtpServer,
-  type StartedProcess,
+  startDistributedDeployment,
   type StoredEventLike,
-  type TestSmtpServer,
   uniqueName,
-  waitReady,
-  waitUntilServing,
 } from '@idp/testing';
 
 // The site-administration journey in distributed mode: gateway, identity, membership, token and notification as
@@ -24,33 +16,17 @@ describeWithInfra(
   ['postgres', 'kafka', 'mongo'],
   'site administration, distributed services over HTTP',
   (infra) => {
-    let deployment: DistributedTestEnv | undefined;
-    let smtp: TestSmtpServer;
-    const processes: StartedProcess[] = [];
+    let deployment: DistributedDeployment | undefined;
 
     afterAll(async () => {
-      for (const p of processes) p.child.kill('SIGTERM');
-      await Promise.all(processes.map((p) => p.exited));
-      await smtp?.close();
-      await deployment?.cleanup();
+      await deployment?.stop();
     });
 
     it('runs the whole admin journey across processes; the events name the impersonator', async () => {
-      deployment = await distributedTestEnv(infra(), 'admin_e2e');
-      smtp = await startSmtpServer();
-      const gatewayPort = await freePort();
-      const url = `http://127.0.0.1:${gatewayPort}`;
-      const shared = { ...deployment.env, SMTP_URL: smtp.url, PUBLIC_URL: url };
-      await startReadyApps(['identity', 'membership', 'token', 'notification'], shared, processes);
-      const gateway = startApp('gateway', {
-        ...shared,
-        PORT: String(gatewayPort),
-        API_RATE_LIMITING_ENABLED: 'false',
-        AUTH_CACHE_TTL_MS: '60000',
+      deployment = await startDistributedDeployment(infra(), 'admin_e2e', {
+        gatewayEnv: { API_RATE_LIMITING_ENABLED: 'false', AUTH_CACHE_TTL_MS: '60000' },
       });
-      processes.push(gateway);
-      await waitReady(url, gateway, 90_000);
-      await waitUntilServing(url);
+      const { url, smtp } = deployment;
 
       const result = await runAdminJourney(url, smtp, uniqueName('d').replace(/_/g, '-').toLowerCase());
       console.log(
