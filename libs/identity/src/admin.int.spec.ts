@@ -1,44 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Controller, Module } from '@nestjs/common';
-import { EventPattern, Payload } from '@nestjs/microservices';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { firstValueFrom, timeout } from 'rxjs';
-import {
-  type AccountView,
-  type AdminUserList,
-  eventsTopic,
-  IDENTITY,
-  type RequestMeta,
-} from '@idp/contracts';
-import {
-  BUS_CLIENT,
-  type BusClient,
-  type EventStore,
-  fromEventMessage,
-  loadInfraConfig,
-  type RecordedEvent,
-  startHost,
-} from '@idp/eventing';
-import { uniqueName, waitFor } from '@idp/testing';
-import { IDENTITY_EVENT_STORE, identityServiceWith } from './identity.module';
+import { type AccountView, type AdminUserList, IDENTITY, type RequestMeta } from '@idp/contracts';
+import type { EventStore, RecordedEvent } from '@idp/eventing';
+import { waitFor } from '@idp/testing';
 import { TestClock } from './testing/identity-test-deps';
+import { type IdentityTestHost, startIdentityTestHost } from './testing/identity-test-host';
 
 // Site administration (TFC-API §10) through the identity service's message patterns, hosted as in production
 // (embedded configuration: PGlite in memory, in-process bus, in-memory read models, the real argon2id hasher).
-const relayed: RecordedEvent[] = [];
-
-@Controller()
-class RelayProbe {
-  @EventPattern(eventsTopic('identity'))
-  onEvent(@Payload() value: unknown) {
-    relayed.push(fromEventMessage(JSON.stringify(value)));
-  }
-}
-@Module({ controllers: [RelayProbe] })
-class RelayProbeModule {}
-
 const PASSWORD = 'correct horse battery staple';
 const anonymous: RequestMeta = { actor: { kind: 'anonymous', id: 'anonymous' } };
 const as = (userId: string, over: Partial<NonNullable<RequestMeta['actor']>> = {}): RequestMeta => ({
@@ -47,17 +14,15 @@ const as = (userId: string, over: Partial<NonNullable<RequestMeta['actor']>> = {
 });
 
 describe('identity site administration through the bus (embedded configuration)', () => {
-  let app: NestFastifyApplication;
-  let dataDir: string;
-  let bus: BusClient;
+  let host: IdentityTestHost;
   let store: EventStore;
+  let relayed: RecordedEvent[];
   const clock = new TestClock();
   const printed: string[] = [];
   let admin: AccountView;
   let ada: AccountView;
 
-  const send = <T>(pattern: string, payload: unknown): Promise<T> =>
-    firstValueFrom(bus.send<T>(pattern, payload).pipe(timeout(30_000)));
+  const send = <T>(pattern: string, payload: unknown): Promise<T> => host.send<T>(pattern, payload);
   const fails = (pattern: string, payload: unknown) =>
     send(pattern, payload).then(
       () => {
@@ -74,21 +39,11 @@ describe('identity site administration through the bus (embedded configuration)'
     });
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'identity-admin-'));
-    app = await startHost({
-      process: 'identity-admin-test',
-      services: [identityServiceWith({ clock, iactPrinter: { print: (t) => printed.push(t) } })],
-      modules: [RelayProbeModule],
-      consumerGroup: uniqueName('identity-admin'),
-      config: loadInfraConfig({
-        EVENT_STORE_URL: 'pglite://memory',
-        PORT: '0',
-        HOST: '127.0.0.1',
-        DATA_DIR: dataDir,
-      }),
+    host = await startIdentityTestHost('identity-admin', {
+      clock,
+      iactPrinter: { print: (t) => printed.push(t) },
     });
-    bus = app.get<BusClient>(BUS_CLIENT);
-    store = app.get<EventStore>(IDENTITY_EVENT_STORE, { strict: false });
+    ({ store, relayed } = host);
     await waitFor(() => printed.length === 1, 10_000);
     admin = await send<AccountView>(IDENTITY.createInitialAdmin, {
       meta: anonymous,
@@ -101,8 +56,7 @@ describe('identity site administration through the bus (embedded configuration)'
   }, 60_000);
 
   afterAll(async () => {
-    await app?.close();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    await host?.close();
   });
 
   it('answers the initial admin, and only an admin: non-admins and anonymous callers get ACCOUNT.NOT_FOUND', async () => {

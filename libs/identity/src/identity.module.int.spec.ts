@@ -1,11 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Controller, Module } from '@nestjs/common';
-import { EventPattern, Payload } from '@nestjs/microservices';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { firstValueFrom, lastValueFrom, timeout } from 'rxjs';
+import { lastValueFrom } from 'rxjs';
 import {
   type AccountView,
   type AuthenticateResult,
@@ -18,58 +13,39 @@ import {
   type UserView,
 } from '@idp/contracts';
 import {
-  BUS_CLIENT,
   type BusClient,
   type EventStore,
-  fromEventMessage,
   handleCommand,
   jsonBusRecord,
-  loadInfraConfig,
   READ_STORE_FACTORY,
   type ReadStoreFactory,
   type RecordedEvent,
   SECRET_BOX,
   type SecretBox,
   sha256Hex,
-  startHost,
   toEventMessage,
   uuidv7,
 } from '@idp/eventing';
-import { uniqueName, waitFor } from '@idp/testing';
+import { waitFor } from '@idp/testing';
 import { accountsModel } from './application/accounts-projection/accounts.projection';
 import { accountDecider } from './domain/account/account.decider';
-import {
-  ACCOUNTS_PROJECTION,
-  IDENTITY_EVENT_STORE,
-  identityServiceWith,
-  INVITATIONS_PROJECTION,
-} from './identity.module';
+import { ACCOUNTS_PROJECTION, INVITATIONS_PROJECTION } from './identity.module';
 import { allEvents, TestClock } from './testing/identity-test-deps';
+import { type IdentityTestHost, startIdentityTestHost } from './testing/identity-test-host';
 import type { ProjectionRunner } from '@idp/eventing';
 
 // The identity service hosted as in production (embedded configuration: PGlite in memory, in-process bus, in-memory
 // read models, the real argon2id hasher), driven only through its message patterns on the bus.
-const relayed: RecordedEvent[] = [];
-
-@Controller()
-class RelayProbe {
-  @EventPattern(eventsTopic('identity'))
-  onEvent(@Payload() value: unknown) {
-    relayed.push(fromEventMessage(JSON.stringify(value)));
-  }
-}
-@Module({ controllers: [RelayProbe] })
-class RelayProbeModule {}
-
 const PASSWORD = 'correct horse battery staple';
 const anonymous: RequestMeta = { actor: { kind: 'anonymous', id: 'anonymous' }, correlationId: 'corr-1' };
 const as = (userId: string): RequestMeta => ({ actor: { kind: 'user', id: userId } });
 
 describe('identity service through the bus (embedded configuration)', () => {
+  let host: IdentityTestHost;
   let app: NestFastifyApplication;
-  let dataDir: string;
   let bus: BusClient;
   let store: EventStore;
+  let relayed: RecordedEvent[];
   let secretBox: SecretBox;
   const clock = new TestClock();
   const printed: string[] = [];
@@ -77,31 +53,16 @@ describe('identity service through the bus (embedded configuration)', () => {
   const secrets = new Set<string>();
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'identity-'));
-    app = await startHost({
-      process: 'identity-test',
-      services: [identityServiceWith({ clock, iactPrinter: { print: (t) => printed.push(t) } })],
-      modules: [RelayProbeModule],
-      consumerGroup: uniqueName('identity'),
-      config: loadInfraConfig({
-        EVENT_STORE_URL: 'pglite://memory',
-        PORT: '0',
-        HOST: '127.0.0.1',
-        DATA_DIR: dataDir,
-      }),
-    });
-    bus = app.get<BusClient>(BUS_CLIENT);
-    store = app.get<EventStore>(IDENTITY_EVENT_STORE, { strict: false });
+    host = await startIdentityTestHost('identity', { clock, iactPrinter: { print: (t) => printed.push(t) } });
+    ({ app, bus, store, relayed } = host);
     secretBox = app.get<SecretBox>(SECRET_BOX, { strict: false });
   }, 60_000);
 
   afterAll(async () => {
-    await app?.close();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    await host?.close();
   });
 
-  const send = <T>(pattern: string, payload: unknown): Promise<T> =>
-    firstValueFrom(bus.send<T>(pattern, payload).pipe(timeout(30_000)));
+  const send = <T>(pattern: string, payload: unknown): Promise<T> => host.send<T>(pattern, payload);
   const fails = (pattern: string, payload: unknown) =>
     send(pattern, payload).then(
       () => {

@@ -1,48 +1,20 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Controller, Module } from '@nestjs/common';
-import { EventPattern, Payload } from '@nestjs/microservices';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { firstValueFrom, timeout } from 'rxjs';
 import {
   type AccountView,
   type AuthenticateResult,
-  eventsTopic,
   IDENTITY,
   type RequestMeta,
   TWO_FACTOR,
   type TwoFactorEnabledResult,
   type TwoFactorEnrolment,
 } from '@idp/contracts';
-import {
-  BUS_CLIENT,
-  type BusClient,
-  type EventStore,
-  fromEventMessage,
-  loadInfraConfig,
-  type RecordedEvent,
-  startHost,
-} from '@idp/eventing';
-import { uniqueName, waitFor } from '@idp/testing';
+import type { EventStore, RecordedEvent } from '@idp/eventing';
+import { waitFor } from '@idp/testing';
 import { base32Decode, hotp, timeStepAt } from './domain/two-factor/totp';
-import { IDENTITY_EVENT_STORE, identityServiceWith } from './identity.module';
 import { allEvents, TestClock } from './testing/identity-test-deps';
+import { type IdentityTestHost, startIdentityTestHost } from './testing/identity-test-host';
 
 // Two-factor authentication through identity's message patterns on the bus, the service hosted as in production
 // (embedded configuration: PGlite, in-process bus, the real argon2id hasher, the host's SecretBox).
-const relayed: RecordedEvent[] = [];
-
-@Controller()
-class RelayProbe {
-  @EventPattern(eventsTopic('identity'))
-  onEvent(@Payload() value: unknown) {
-    relayed.push(fromEventMessage(JSON.stringify(value)));
-  }
-}
-@Module({ controllers: [RelayProbe] })
-class RelayProbeModule {}
-
 const PASSWORD = 'correct horse battery staple';
 const anonymous: RequestMeta = { actor: { kind: 'anonymous', id: 'anonymous' } };
 const as = (userId: string): RequestMeta => ({ actor: { kind: 'user', id: userId } });
@@ -50,37 +22,21 @@ const text = (value: unknown) =>
   JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
 
 describe('two-factor through the bus (embedded configuration)', () => {
-  let app: NestFastifyApplication;
-  let dataDir: string;
-  let bus: BusClient;
+  let host: IdentityTestHost;
   let store: EventStore;
+  let relayed: RecordedEvent[];
   const clock = new TestClock(Date.parse('2026-12-06T10:00:10.000Z'));
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'identity-2fa-'));
-    app = await startHost({
-      process: 'identity-2fa-test',
-      services: [identityServiceWith({ clock, iactPrinter: { print: () => undefined } })],
-      modules: [RelayProbeModule],
-      consumerGroup: uniqueName('identity2fa'),
-      config: loadInfraConfig({
-        EVENT_STORE_URL: 'pglite://memory',
-        PORT: '0',
-        HOST: '127.0.0.1',
-        DATA_DIR: dataDir,
-      }),
-    });
-    bus = app.get<BusClient>(BUS_CLIENT);
-    store = app.get<EventStore>(IDENTITY_EVENT_STORE, { strict: false });
+    host = await startIdentityTestHost('identity-2fa', { clock, iactPrinter: { print: () => undefined } });
+    ({ store, relayed } = host);
   }, 60_000);
 
   afterAll(async () => {
-    await app?.close();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    await host?.close();
   });
 
-  const send = <T>(pattern: string, payload: unknown): Promise<T> =>
-    firstValueFrom(bus.send<T>(pattern, payload).pipe(timeout(30_000)));
+  const send = <T>(pattern: string, payload: unknown): Promise<T> => host.send<T>(pattern, payload);
   const fails = (pattern: string, payload: unknown) =>
     send(pattern, payload).then(
       () => {
