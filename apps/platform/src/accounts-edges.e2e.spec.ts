@@ -1,21 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import {
-  ApiClient,
-  eventually,
-  freePort,
-  startApp,
-  type StartedProcess,
-  uniqueName,
-  waitReady,
-} from '@idp/testing';
+import { ApiClient, embeddedPlatformFixture, eventually, uniqueName } from '@idp/testing';
 
 // The edges of the account API against the real embedded platform, over HTTP: races, bad input, brute force,
 // and the first-admin bootstrap. Every refusal is a clear 4xx and stores nothing.
 describe('accounts at the edges, embedded platform over HTTP', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'accounts-edges-'));
-  let platform: StartedProcess;
+  // Bursts of 100 sign-ups from one address: rate limiting has its own tests.
+  const platform = embeddedPlatformFixture('accounts-edges', { env: { API_RATE_LIMITING_ENABLED: 'false' } });
   let api: ApiClient;
   let url: string;
   const password = 'a perfectly fine passphrase 1';
@@ -23,22 +12,9 @@ describe('accounts at the edges, embedded platform over HTTP', () => {
     api.call('POST', '/api/v2/account/create', { data: { type: 'users', attributes } });
   const name = () => uniqueName('u').replace(/_/g, '-');
 
-  beforeAll(async () => {
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    // Bursts of 100 sign-ups from one address: rate limiting has its own tests.
-    platform = startApp('platform', {
-      PORT: String(port),
-      DATA_DIR: dataDir,
-      API_RATE_LIMITING_ENABLED: 'false',
-    });
-    await waitReady(url, platform, 60_000);
+  beforeAll(() => {
+    url = platform.url;
     api = new ApiClient(url);
-  }, 90_000);
-  afterAll(async () => {
-    platform?.child.kill('SIGTERM');
-    await platform?.exited;
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('gives exactly one account to 100 concurrent sign-ups for one name, and 99 clean 422s', async () => {

@@ -1,15 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import {
-  ApiClient,
-  bootstrapAdmin,
-  freePort,
-  startApp,
-  type StartedProcess,
-  uniqueName,
-  waitReady,
-} from '@idp/testing';
+import { ApiClient, bootstrapAdmin, embeddedPlatformFixture, uniqueName } from '@idp/testing';
 
 /**
  * The admin users API's authorization matrix (TFC-API §10) against the real services of the embedded platform:
@@ -22,8 +11,7 @@ const CALLERS: Caller[] = ['anonymous', 'user', 'orgToken', 'siteAdmin'];
 const PASSWORD = 'correct horse battery staple 42';
 
 describe('admin users authorization matrix, embedded platform over HTTP', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'admin-authz-'));
-  let platform: StartedProcess;
+  const platform = embeddedPlatformFixture('admin-authz', { env: { API_RATE_LIMITING_ENABLED: 'false' } });
   let api: ApiClient;
   let url: string;
   const tokens = {} as Record<Exclude<Caller, 'anonymous'>, string>;
@@ -46,15 +34,7 @@ describe('admin users authorization matrix, embedded platform over HTTP', () => 
   };
 
   beforeAll(async () => {
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    platform = startApp('platform', {
-      PORT: String(port),
-      DATA_DIR: dataDir,
-      PUBLIC_URL: url,
-      API_RATE_LIMITING_ENABLED: 'false',
-    });
-    await waitReady(url, platform, 60_000);
+    url = platform.url;
     api = new ApiClient(url);
     const admin = await bootstrapAdmin(url, `${prefix}-root`);
     tokens.siteAdmin = admin.token;
@@ -81,9 +61,7 @@ describe('admin users authorization matrix, embedded platform over HTTP', () => 
   }, 120_000);
 
   afterAll(async () => {
-    platform?.child.kill('SIGTERM');
-    if (platform) expect(await platform.exited).toBe(0);
-    rmSync(dataDir, { recursive: true, force: true });
+    if (platform.started) expect(await platform.stop()).toBe(0);
   });
 
   interface Row {

@@ -1,19 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
   ApiClient,
   bootstrapAdmin,
+  embeddedPlatformFixture,
   eventually,
-  freePort,
   linkToken,
-  startApp,
-  startSmtpServer,
-  type StartedProcess,
   type TestSmtpServer,
   uniqueName,
-  waitReady,
 } from '@idp/testing';
 
 /**
@@ -27,35 +20,23 @@ const CACHE_TTL_MS = 60_000;
 const BOUND_MS = 5_000;
 
 describe('credential eviction, embedded platform over HTTP', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'eviction-e2e-'));
+  const platform = embeddedPlatformFixture('eviction-e2e', {
+    smtp: true,
+    env: { API_RATE_LIMITING_ENABLED: 'false', AUTH_CACHE_TTL_MS: String(CACHE_TTL_MS) },
+  });
   let smtp: TestSmtpServer;
-  let platform: StartedProcess;
   let api: ApiClient;
   const measured: string[] = [];
 
-  beforeAll(async () => {
-    smtp = await startSmtpServer();
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    platform = startApp('platform', {
-      PORT: String(port),
-      DATA_DIR: dataDir,
-      SMTP_URL: smtp.url,
-      PUBLIC_URL: url,
-      API_RATE_LIMITING_ENABLED: 'false',
-      AUTH_CACHE_TTL_MS: String(CACHE_TTL_MS),
-    });
-    await waitReady(url, platform, 60_000);
-    api = new ApiClient(url);
-  }, 90_000);
+  beforeAll(() => {
+    smtp = platform.smtp;
+    api = new ApiClient(platform.url);
+  });
 
   afterAll(async () => {
     if (measured.length > 0)
       console.log(`embedded eviction (first 401 after the call):\n  ${measured.join('\n  ')}`);
-    platform?.child.kill('SIGTERM');
-    if (platform) expect(await platform.exited).toBe(0);
-    await smtp?.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    if (platform.started) expect(await platform.stop()).toBe(0);
   });
 
   const signUp = async () => {

@@ -1,17 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   ApiClient,
-  freePort,
+  embeddedPlatformFixture,
   invitationToken,
   signUpConfirmed,
-  startApp,
-  startSmtpServer,
-  type StartedProcess,
   type TestSmtpServer,
   uniqueName,
-  waitReady,
 } from '@idp/testing';
 
 /**
@@ -38,8 +31,10 @@ const all = (status: number, overrides: Partial<Record<Caller, number>> = {}): R
 });
 
 describe('membership authorization matrix, embedded platform over HTTP', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'membership-authz-'));
-  let platform: StartedProcess;
+  const platform = embeddedPlatformFixture('membership-authz', {
+    smtp: true,
+    env: { API_RATE_LIMITING_ENABLED: 'false' },
+  });
   let smtp: TestSmtpServer;
   let api: ApiClient;
   const tokens = {} as Record<Exclude<Caller, 'anonymous'>, string>;
@@ -90,17 +85,8 @@ describe('membership authorization matrix, embedded platform over HTTP', () => {
   };
 
   beforeAll(async () => {
-    smtp = await startSmtpServer();
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    platform = startApp('platform', {
-      PORT: String(port),
-      DATA_DIR: dataDir,
-      SMTP_URL: smtp.url,
-      PUBLIC_URL: url,
-      API_RATE_LIMITING_ENABLED: 'false',
-    });
-    await waitReady(url, platform, 60_000);
+    smtp = platform.smtp;
+    const url = platform.url;
     api = new ApiClient(url);
 
     // The site admin, through the initial-admin bootstrap (TFC-API §10).
@@ -147,13 +133,6 @@ describe('membership authorization matrix, embedded platform over HTTP', () => {
     expect(orgToken.status).toBe(201);
     tokens.orgToken = orgToken.json.data.attributes.token;
   }, 240_000);
-
-  afterAll(async () => {
-    platform?.child.kill('SIGTERM');
-    await platform?.exited;
-    await smtp?.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
 
   const rows: Row[] = [
     {

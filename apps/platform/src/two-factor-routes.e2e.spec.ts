@@ -1,27 +1,24 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ApiClient,
+  embeddedPlatformFixture,
   eventually,
-  freePort,
   logIn,
   signUpConfirmed,
-  startApp,
-  type StartedProcess,
-  startSmtpServer,
   type TestSmtpServer,
   uniqueName,
-  waitReady,
 } from '@idp/testing';
 
 // Every two-factor route over HTTP against the real services (embedded platform), the SMS path included: codes are
 // read from the SMS outbox (`<DATA_DIR>/outbox/sms`, the local SmsSender adapter), as a phone would receive them.
 describe('two-factor routes, embedded platform over HTTP', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'two-factor-routes-e2e-'));
-  const outbox = join(dataDir, 'outbox', 'sms');
+  const platform = embeddedPlatformFixture('two-factor-routes-e2e', {
+    smtp: true,
+    env: { API_RATE_LIMITING_ENABLED: 'false' },
+  });
+  const outbox = join(platform.dataDir, 'outbox', 'sms');
   let smtp: TestSmtpServer;
-  let platform: StartedProcess;
   let api: ApiClient;
   const PASSWORD = 'correct horse battery staple 42';
   const body = (type: string, attributes: Record<string, unknown>) => ({ data: { type, attributes } });
@@ -47,25 +44,9 @@ describe('two-factor routes, embedded platform over HTTP', () => {
     return /(\d{6}) is your/.exec(text)![1]!;
   };
 
-  beforeAll(async () => {
-    smtp = await startSmtpServer();
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    platform = startApp('platform', {
-      PORT: String(port),
-      DATA_DIR: dataDir,
-      SMTP_URL: smtp.url,
-      PUBLIC_URL: url,
-      API_RATE_LIMITING_ENABLED: 'false',
-    });
-    await waitReady(url, platform, 60_000);
-    api = new ApiClient(url);
-  }, 90_000);
-  afterAll(async () => {
-    platform?.child.kill('SIGTERM');
-    await platform?.exited;
-    await smtp?.close();
-    rmSync(dataDir, { recursive: true, force: true });
+  beforeAll(() => {
+    smtp = platform.smtp;
+    api = new ApiClient(platform.url);
   });
 
   it('SMS: enrol (warning), resend, enable; login texts a code that completes the session; send limits; recovery codes; disable', async () => {
@@ -255,6 +236,6 @@ describe('two-factor routes, embedded platform over HTTP', () => {
       200,
     );
     // No code was ever logged by the platform.
-    for (const t of texts()) expect(platform.output()).not.toContain(/(\d{6}) is your/.exec(t)![1]);
+    for (const t of texts()) expect(platform.process.output()).not.toContain(/(\d{6}) is your/.exec(t)![1]);
   }, 150_000);
 });
