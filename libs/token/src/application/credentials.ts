@@ -74,3 +74,25 @@ export const isUserTokenSecret = (secret: unknown): secret is string =>
 export const newApiTokenSecret = newUserTokenSecret;
 /** Whether a secret has the API token shape (user or organization token), as opposed to a session secret. */
 export const isApiTokenSecret = isUserTokenSecret;
+
+/**
+ * The one verification path of the API tokens of teams and organizations: the stored token a secret names, or
+ * null for a malformed secret, an unknown one (never issued, replaced, revoked or deleted) or one expired
+ * (`expiredAt` at or before now). A good one is touched (coarse last use).
+ */
+export const verifiedApiToken = async <D extends { tokenId: string; expiredAt: string | null }>(
+  secret: unknown,
+  deps: {
+    tokens: { get(id: string): Promise<D | undefined> };
+    activity: { touch(tokenId: string, now: number): Promise<void> };
+    clock: { now(): Date };
+  },
+): Promise<D | null> => {
+  if (!isApiTokenSecret(secret)) return null;
+  const doc = await deps.tokens.get(credentialHash(secret));
+  if (!doc) return null;
+  const now = deps.clock.now().getTime();
+  if (doc.expiredAt !== null && Date.parse(doc.expiredAt) <= now) return null;
+  await deps.activity.touch(doc.tokenId, now);
+  return doc;
+};

@@ -23,7 +23,7 @@ import {
   OrganizationTokenNotFound,
   organizationTokenStream,
 } from '../domain/organization-token/organization-token.decider';
-import { credentialHash, isApiTokenSecret, organizationTokenIdFor } from './credentials';
+import { credentialHash, organizationTokenIdFor, verifiedApiToken } from './credentials';
 import type { OrganizationTokenDocument } from './organization-tokens.projection';
 import { invalidTokenRequest } from './request-errors';
 import { metadataOf } from './session.service';
@@ -110,13 +110,8 @@ export class OrganizationTokenService {
    * (`expiredAt` at or before now). A good one is touched (coarse last use).
    */
   async verify(secret: unknown): Promise<OrganizationTokenCredential | null> {
-    if (!isApiTokenSecret(secret)) return null;
-    const { tokens, activity, clock } = this.deps;
-    const doc = await tokens.get(credentialHash(secret));
+    const doc = await verifiedApiToken(secret, this.deps);
     if (!doc) return null;
-    const now = clock.now().getTime();
-    if (doc.expiredAt !== null && Date.parse(doc.expiredAt) <= now) return null;
-    await activity.touch(doc.tokenId, now);
     return {
       kind: 'organization-token',
       tokenId: doc.tokenId,

@@ -21,7 +21,7 @@ import {
   TeamTokenNotFound,
   teamTokenStream,
 } from '../domain/team-token/team-token.decider';
-import { credentialHash, isApiTokenSecret, teamTokenIdFor } from './credentials';
+import { credentialHash, teamTokenIdFor, verifiedApiToken } from './credentials';
 import { invalidTokenRequest } from './request-errors';
 import { metadataOf } from './session.service';
 import type { TeamTokenDocument } from './team-tokens.projection';
@@ -117,13 +117,8 @@ export class TeamTokenService {
 
   /** Which team an API token secret belongs to, or null: unknown, revoked, or expired (`expiredAt` at or before now). */
   async verify(secret: unknown): Promise<TeamTokenCredential | null> {
-    if (!isApiTokenSecret(secret)) return null;
-    const { tokens, activity, clock } = this.deps;
-    const doc = await tokens.get(credentialHash(secret));
+    const doc = await verifiedApiToken(secret, this.deps);
     if (!doc) return null;
-    const now = clock.now().getTime();
-    if (doc.expiredAt !== null && Date.parse(doc.expiredAt) <= now) return null;
-    await activity.touch(doc.tokenId, now);
     return {
       kind: 'team-token',
       tokenId: doc.tokenId,
