@@ -63,13 +63,7 @@ describe('identity service through the bus (embedded configuration)', () => {
   });
 
   const send = <T>(pattern: string, payload: unknown): Promise<T> => host.send<T>(pattern, payload);
-  const fails = (pattern: string, payload: unknown) =>
-    send(pattern, payload).then(
-      () => {
-        throw new Error(`${pattern} succeeded`);
-      },
-      (err: { code: string; message: string; details?: Record<string, unknown> }) => err,
-    );
+  const fails = (pattern: string, payload: unknown) => host.fails(pattern, payload);
   const register = (username: string, email: string, password = PASSWORD) => {
     secrets.add(password);
     return send<AccountView>(IDENTITY.registerAccount, { meta: anonymous, username, email, password });

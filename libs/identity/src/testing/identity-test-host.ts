@@ -27,8 +27,17 @@ export interface IdentityTestHost {
   relayed: RecordedEvent[];
   /** A request over the bus, its answer or its error (30 s timeout). */
   send<T>(pattern: string, payload: unknown): Promise<T>;
+  /** The error a request must answer with; a request that succeeds fails the test. */
+  fails(pattern: string, payload: unknown): Promise<IdentityTestError>;
   /** Closes the host and removes its DATA_DIR. */
   close(): Promise<void>;
+}
+
+/** An error answered over the bus (a domain error's code, message and details). */
+export interface IdentityTestError {
+  code: string;
+  message: string;
+  details?: Record<string, unknown>;
 }
 
 /**
@@ -72,13 +81,21 @@ export const startIdentityTestHost = async (
     throw e;
   }
   const bus = app.get<BusClient>(BUS_CLIENT);
+  const send = <T>(pattern: string, payload: unknown) =>
+    firstValueFrom(bus.send<T>(pattern, payload).pipe(timeout(30_000)));
   return {
     app,
     bus,
     store: app.get<EventStore>(IDENTITY_EVENT_STORE, { strict: false }),
     relayed,
-    send: <T>(pattern: string, payload: unknown) =>
-      firstValueFrom(bus.send<T>(pattern, payload).pipe(timeout(30_000))),
+    send,
+    fails: (pattern, payload) =>
+      send(pattern, payload).then(
+        () => {
+          throw new Error(`${pattern} succeeded`);
+        },
+        (err: IdentityTestError) => err,
+      ),
     close: async () => {
       await app.close();
       await rm(dataDir, { recursive: true, force: true });
