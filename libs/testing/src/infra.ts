@@ -95,7 +95,7 @@ export const hostPort = (url: string): { host: string; port: number } => {
 };
 
 /** True when something accepts TCP connections at the URL's first address within `timeoutMs`. */
-export const isListening = (url: string, timeoutMs = 1000): Promise<boolean> =>
+export const isListening = (url: string, timeoutMs = 3000): Promise<boolean> =>
   new Promise((resolve) => {
     let target: { host: string; port: number };
     try {
