@@ -3,6 +3,7 @@ import {
   type DistributedDeployment,
   runMembershipJourney,
   runTeamTokenJourney,
+  runTokenExpiryJourney,
   startDistributedDeployment,
   uniqueName,
 } from '@idp/testing';
@@ -22,12 +23,12 @@ describeWithInfra(['postgres', 'kafka', 'mongo'], 'memberships, distributed serv
     });
     const { url, smtp } = deployment;
 
-    const membership = await runMembershipJourney(
-      url,
-      smtp,
-      uniqueName('d').replace(/_/g, '-').toLowerCase(),
-    );
+    const prefix = uniqueName('d').replace(/_/g, '-').toLowerCase();
+    const membership = await runMembershipJourney(url, smtp, prefix);
     // Team tokens in the organization the journey leaves (TFC-API §5.1, §5.2), across processes.
     await runTeamTokenJourney(url, membership);
+    // User, team and organization tokens used across their expiry (issue 5), the gateway and the token service apart.
+    const expiry = await runTokenExpiryJourney(url, membership.carol, prefix);
+    console.info('token expiry, distributed (ms relative to expired-at):', JSON.stringify(expiry.figures));
   }, 300_000);
 });

@@ -2,6 +2,7 @@ import {
   embeddedSuiteFixture,
   runMembershipJourney,
   runTeamTokenJourney,
+  runTokenExpiryJourney,
   uniqueName,
   withEmbeddedPlatform,
 } from '@idp/testing';
@@ -16,13 +17,13 @@ describe('memberships, embedded platform over HTTP', () => {
     const { exitCode } = await withEmbeddedPlatform(
       { dataDir: suite.dataDir, smtp, env: { API_RATE_LIMITING_ENABLED: 'false' } },
       async (url) => {
-        const membership = await runMembershipJourney(
-          url,
-          smtp,
-          uniqueName('m').replace(/_/g, '-').toLowerCase(),
-        );
+        const prefix = uniqueName('m').replace(/_/g, '-').toLowerCase();
+        const membership = await runMembershipJourney(url, smtp, prefix);
         // Team tokens in the organization the journey leaves (TFC-API §5.1, §5.2).
         await runTeamTokenJourney(url, membership);
+        // User, team and organization tokens used across their expiry (issue 5).
+        const expiry = await runTokenExpiryJourney(url, membership.carol, prefix);
+        console.info('token expiry, embedded (ms relative to expired-at):', JSON.stringify(expiry.figures));
       },
     );
     expect(exitCode).toBe(0);
