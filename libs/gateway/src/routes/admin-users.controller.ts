@@ -29,6 +29,8 @@ import { invalidParameter, parseInclude, type QueryParams, singleParam } from '.
 import type { RequestUrl } from '../jsonapi/request-url';
 import { pathId } from './account-input';
 import { SEARCH_MAX, textParam } from './membership-input';
+import { resource } from '../jsonapi/resource';
+import { organizationPath } from './membership-resources';
 import { NoStore } from './no-store';
 import { adminUserResource } from './user-resource';
 
@@ -103,7 +105,7 @@ export class AdminUsersController {
       {
         pagination: paginate(page, reply.total, url),
         statusCounts: reply.statusCounts,
-        ...(organizations ? { included: [] } : {}),
+        ...(organizations ? { included: includedOrganizations(organizations.flat()) } : {}),
       },
     );
   }
@@ -268,6 +270,16 @@ export class AdminUsersController {
     return memberships.filter((m) => m.status === 'active').map((m) => m.organizationName);
   }
 }
+
+/**
+ * The organizations named by the listed users' `organizations` relationships, once each (`include=organizations`).
+ * The admin sees their names and links, not any member's permissions in them: the full organization is the
+ * organization API's, answered to its members.
+ */
+const includedOrganizations = (names: readonly string[]) =>
+  [...new Set(names)]
+    .sort()
+    .map((name) => resource('organizations', name, { name }, { links: { self: organizationPath(name) } }));
 
 /** `{"reason": "…"}` (plain JSON, TFC-API §10): a non-empty string, bounded; 400 otherwise. */
 const reasonOf = (body: unknown): string => {

@@ -246,6 +246,16 @@ describe('admin users API (TFC-API §10)', () => {
       expect(res.json().data[0].relationships.organizations.data).toEqual([
         { type: 'organizations', id: 'acme' },
       ]);
+      expect(res.json().included).toEqual([
+        {
+          type: 'organizations',
+          id: 'acme',
+          attributes: { name: 'acme' },
+          links: { self: '/api/v2/organizations/acme' },
+        },
+      ]);
+      const without = await call('GET', '/api/v2/admin/users?q=owner1', rootToken);
+      expect(without.json().included).toBeUndefined();
     });
   });
 

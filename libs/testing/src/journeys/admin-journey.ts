@@ -185,6 +185,9 @@ export const runAdminJourney = async (
   expect(withOrganizations.json.data[0].relationships.organizations.data).toEqual([
     { type: 'organizations', id: organization },
   ]);
+  expect(withOrganizations.json.included).toEqual([
+    expect.objectContaining({ type: 'organizations', id: organization, attributes: { name: organization } }),
+  ]);
 
   // The leaver joins that organization (invited by e-mail, accepts): deleting them will end the membership.
   const orgPath = `/api/v2/organizations/${organization}`;
