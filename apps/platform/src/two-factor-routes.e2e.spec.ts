@@ -32,6 +32,7 @@ describe('two-factor routes, embedded platform over HTTP', () => {
       return [];
     }
     return files
+      .filter((f) => f.endsWith('.txt'))
       .map((f) => ({ f, t: statSync(join(outbox, f)).mtimeMs }))
       .sort((a, b) => a.t - b.t)
       .map(({ f }) => readFileSync(join(outbox, f), 'utf8'));
