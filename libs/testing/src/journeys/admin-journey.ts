@@ -2,6 +2,7 @@ import type { TestSmtpServer } from '../smtp';
 import { eventually } from '../wait';
 import { ApiClient } from './account-journey';
 import { invitationToken, logIn, type SignedIn, signUpConfirmed } from './membership-journey';
+import { TestAuthenticator } from './two-factor-journey';
 
 /**
  * Site administration end to end over HTTP (issue 7, TFC-API §10): the first admin is bootstrapped with the IACT;
@@ -238,6 +239,34 @@ export const runAdminJourney = async (
     `/api/v2/admin/users/${victim.userId}/actions/disable_two_factor`,
   );
   expect(twoFactor.status).toBe(400);
+
+  // The victim enrols an authenticator app; the admin turns it off (200, two-factor off), then there is nothing to
+  // turn off again (400), and the victim logs in with the password alone.
+  const victimToken = await logIn(api, victim.username);
+  const asVictim = (path: string, attributes: Record<string, unknown>) =>
+    api.call('POST', path, { data: { type: 'two-factor-settings', attributes } }, victimToken);
+  const enrolment = await asVictim('/api/v2/account/two-factor', { delivery: 'app' });
+  expect(enrolment.status).toBe(201);
+  const app = new TestAuthenticator(enrolment.json.data.attributes.secret as string);
+  const enabled = await asVictim('/api/v2/account/actions/two-factor-enable', { code: await app.nextCode() });
+  expect(enabled.status).toBe(200);
+  const secondFactorLogin = await api.call('POST', '/api/v2/session', {
+    data: { type: 'sessions', attributes: { login: victim.username, password: PASSWORD } },
+  });
+  expect(secondFactorLogin.json.data.attributes['two-factor-required']).toBe(true);
+  const disabled = await asAdminAgain(
+    'POST',
+    `/api/v2/admin/users/${victim.userId}/actions/disable_two_factor`,
+  );
+  expect(disabled.status).toBe(200);
+  expect(disabled.json.data.attributes['two-factor']).toEqual({ enabled: false, verified: false });
+  expect(
+    (await asAdminAgain('POST', `/api/v2/admin/users/${victim.userId}/actions/disable_two_factor`)).status,
+  ).toBe(400);
+  const passwordOnly = await api.call('POST', '/api/v2/session', {
+    data: { type: 'sessions', attributes: { login: victim.username, password: PASSWORD } },
+  });
+  expect(passwordOnly.json.data.attributes['two-factor-required']).toBe(false);
 
   // The last admin cannot revoke their own flag.
   const revoke = await asAdminAgain('POST', `/api/v2/admin/users/${admin.userId}/actions/revoke_admin`);
