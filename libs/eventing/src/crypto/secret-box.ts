@@ -1,4 +1,11 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  hash,
+  randomBytes,
+  timingSafeEqual,
+} from 'node:crypto';
 import { CodedError } from '../errors/coded-error';
 
 /** A sealed value could not be opened: wrong key, unknown key id, or tampered text. Never retried. */
@@ -64,7 +71,8 @@ const keyId = (key: Buffer) => createHash('sha256').update(key).digest('base64ur
 export const newLinkToken = (): string => randomBytes(32).toString('base64url');
 
 /** SHA-256 (hex) of a token: what is stored and compared; lookups by hash leak nothing about the secret. */
-export const sha256Hex = (value: string): string => createHash('sha256').update(value, 'utf8').digest('hex');
+// One-shot `crypto.hash` (Node ≥ 20.12): no Hash object per call; the gateway hashes the credential of every request.
+export const sha256Hex = (value: string): string => hash('sha256', value, 'hex');
 
 /** Constant-time equality of two hex digests. */
 export const sameDigest = (a: string, b: string): boolean => {

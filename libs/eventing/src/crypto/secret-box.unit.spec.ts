@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { SealedValueInvalid, SecretBox, newLinkToken, sameDigest, sha256Hex } from './secret-box';
 
 describe('SecretBox', () => {
@@ -43,6 +43,16 @@ describe('SecretBox', () => {
     expect(sameDigest(sha256Hex(t), sha256Hex(t))).toBe(true);
     expect(sameDigest(sha256Hex(t), sha256Hex(newLinkToken()))).toBe(false);
     expect(sameDigest('ab', 'abcd')).toBe(false);
+  });
+
+  it('hashes the UTF-8 bytes of the text (SHA-256 test vectors)', () => {
+    expect(sha256Hex('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(sha256Hex('')).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+    expect(sha256Hex('é')).toBe(
+      createHash('sha256')
+        .update(Buffer.from([0xc3, 0xa9]))
+        .digest('hex'),
+    );
   });
 
   it('refuses keys that are not 32 bytes', () => {

@@ -180,6 +180,24 @@ export const toStoredChanges = (model: ReadModel<ReadDocument>, changes: object)
   return copy;
 };
 
+/**
+ * A deep copy of a stored document (or part of one): JSON values only, as `toStoredDocument` leaves them. Same result
+ * as `structuredClone` on such values, several times faster on small documents (no serialisation round trip). An own
+ * `__proto__` key (which `JSON.parse` can produce) stays an own property, never a prototype.
+ */
+export const cloneJson = <V>(value: V): V => {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map(cloneJson) as V;
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const v = cloneJson((value as Record<string, unknown>)[key]);
+    if (key === '__proto__')
+      Object.defineProperty(copy, key, { value: v, enumerable: true, writable: true, configurable: true });
+    else copy[key] = v;
+  }
+  return copy as V;
+};
+
 export type Shadow = Record<string, string | string[]>;
 
 /** Folded copies of the searchable fields of `doc` (missing or non-string fields are left out). */

@@ -1,6 +1,7 @@
 import type { Position } from '../../event-store/event';
 import {
   assertPosition,
+  cloneJson,
   compareBy,
   compileFilter,
   compileQuery,
@@ -27,7 +28,7 @@ interface Entry<T> {
 /**
  * Read store in process memory: the embedded mode's read models (rebuilt from the event store at boot) and
  * unit tests. Every operation completes synchronously inside its promise, so each conditional write is
- * trivially atomic; documents are JSON copies, so callers never share objects with the store.
+ * trivially atomic; documents are JSON copies (`cloneJson`), so callers never share objects with the store.
  */
 export class InMemoryReadStore<T extends ReadDocument> implements ReadStore<T> {
   constructor(
@@ -41,16 +42,14 @@ export class InMemoryReadStore<T extends ReadDocument> implements ReadStore<T> {
   async get(id: string): Promise<T | undefined> {
     this.assertOpen();
     const doc = this.entries.get(id)?.doc;
-    return doc && structuredClone(doc);
+    return doc && cloneJson(doc);
   }
 
   async find(query: Query<T> = {}): Promise<T[]> {
     this.assertOpen();
     const q = compileQuery(this.model, query);
     const all = this.live(q).sort(compareBy(q.sort) as (a: T, b: T) => number);
-    return all
-      .slice(q.skip, q.limit === undefined ? undefined : q.skip + q.limit)
-      .map((d) => structuredClone(d));
+    return all.slice(q.skip, q.limit === undefined ? undefined : q.skip + q.limit).map((d) => cloneJson(d));
   }
 
   async count(filter: Filter<T> = {}): Promise<number> {
@@ -116,7 +115,7 @@ export class InMemoryReadStore<T extends ReadDocument> implements ReadStore<T> {
     assertPosition(position);
     if (!this.isNewer(id, position)) return false;
     const current = this.entries.get(id)?.doc;
-    const next = change(current && structuredClone(current));
+    const next = change(current && cloneJson(current));
     if (next === undefined) return false;
     const stored = toStoredDocument(this.model, next, id);
     this.entries.set(id, { position, doc: stored, shadow: this.shadowOf(stored) });
@@ -147,7 +146,7 @@ export class InMemoryReadStore<T extends ReadDocument> implements ReadStore<T> {
   }
 
   private patchEntry(entry: Entry<T>, set: Record<string, unknown>, position: Position) {
-    const doc = { ...entry.doc, ...structuredClone(set) } as T;
+    const doc = { ...entry.doc, ...cloneJson(set) } as T;
     entry.doc = doc;
     entry.shadow = this.shadowOf(doc);
     entry.position = position;
