@@ -21,6 +21,31 @@ export class BusJsonSerializer implements Serializer<unknown, OutgoingRecord> {
   }
 }
 
+/**
+ * A key or header value decoded as Nest's `KafkaParser` decodes it on Kafka, for the in-process transport (whose
+ * keys and headers are already strings): null stays null, text starting with `{` or `[` is JSON-parsed when it
+ * parses (how the error header reaches Nest's client as an object), anything else is the text itself.
+ */
+export const decodeLikeKafkaParser = (value: string | null | undefined): unknown => {
+  if (value === null || value === undefined) return null;
+  const first = value.charCodeAt(0);
+  if (first !== 0x7b /* { */ && first !== 0x5b /* [ */) return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+};
+
+/** `KafkaParser.parse` of headers for string values: a fresh object, each value through `decodeLikeKafkaParser`. */
+export const decodeHeadersLikeKafkaParser = (
+  headers: Record<string, string | undefined>,
+): Record<string, unknown> => {
+  const decoded: Record<string, unknown> = {};
+  for (const name of Object.keys(headers)) decoded[name] = decodeLikeKafkaParser(headers[name]);
+  return decoded;
+};
+
 /** A received record after Nest's `KafkaParser` with `keepBinary`: value untouched, key/headers decoded. */
 export interface ParsedRecord {
   key?: string | null;

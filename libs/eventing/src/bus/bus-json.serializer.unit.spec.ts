@@ -1,8 +1,10 @@
-import { KafkaHeaders } from '@nestjs/microservices';
+import { KafkaHeaders, KafkaParser } from '@nestjs/microservices';
 import {
   BusJsonRequestDeserializer,
   BusJsonResponseDeserializer,
   BusJsonSerializer,
+  decodeHeadersLikeKafkaParser,
+  decodeLikeKafkaParser,
 } from './bus-json.serializer';
 import { busRecord, jsonBusRecord } from './bus-record';
 
@@ -81,5 +83,31 @@ describe('bus JSON serialization', () => {
     expect(response.deserialize({ value: null, headers: headers({ [KafkaHeaders.NEST_ERR]: err }) })).toEqual(
       { id: 'id-1', err, isDisposed: true },
     );
+  });
+
+  it('decodes in-process keys and headers exactly as KafkaParser decodes the same bytes from Kafka', () => {
+    const parser = new KafkaParser({ keepBinary: true });
+    const texts = [
+      '',
+      'plain',
+      '42',
+      '{"status":"error","message":"x"}',
+      '[1,"a"]',
+      '{not json',
+      '[',
+      'é ü',
+      ' {"a":1}',
+    ];
+    for (const text of texts) {
+      const fromKafka = parser.parse<{ key: unknown; headers: Record<string, unknown> }>({
+        key: Buffer.from(text),
+        value: null,
+        headers: { h: Buffer.from(text) },
+      } as never);
+      expect(decodeLikeKafkaParser(text)).toEqual(fromKafka.key);
+      expect(decodeHeadersLikeKafkaParser({ h: text })).toEqual(fromKafka.headers);
+    }
+    expect(decodeLikeKafkaParser(null)).toBeNull();
+    expect(decodeHeadersLikeKafkaParser({ gone: undefined })).toEqual({ gone: null });
   });
 });

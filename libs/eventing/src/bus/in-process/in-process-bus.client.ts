@@ -1,15 +1,14 @@
 import { isNil } from '@nestjs/common/utils/shared.utils';
-import {
-  ClientProxy,
-  KafkaHeaders,
-  KafkaParser,
-  type ReadPacket,
-  type WritePacket,
-} from '@nestjs/microservices';
+import { ClientProxy, KafkaHeaders, type ReadPacket, type WritePacket } from '@nestjs/microservices';
 import { InvalidKafkaClientTopicException } from '@nestjs/microservices/errors/invalid-kafka-client-topic.exception';
 import { InvalidMessageException } from '@nestjs/microservices/errors/invalid-message.exception';
 import { Observable, Subject, connectable, defer, throwError } from 'rxjs';
-import { BusJsonResponseDeserializer, BusJsonSerializer, type ParsedRecord } from '../bus-json.serializer';
+import {
+  BusJsonResponseDeserializer,
+  BusJsonSerializer,
+  type ParsedRecord,
+  decodeHeadersLikeKafkaParser,
+} from '../bus-json.serializer';
 import { type OutgoingRecord, replyTopicOf } from '../bus-record';
 import type { InProcessBroker, ProduceAck, ProducedRecord } from './in-process.broker';
 
@@ -40,7 +39,6 @@ export interface InProcessEmitOptions {
  * Payloads cross as JSON (see `BusJsonSerializer`), never as shared references.
  */
 export class InProcessBusClient extends ClientProxy {
-  private readonly parser = new KafkaParser({ keepBinary: true });
   private readonly recordSerializer = new BusJsonSerializer();
   private readonly recordDeserializer = new BusJsonResponseDeserializer();
   private readonly replyTopics = new Set<string>();
@@ -136,7 +134,7 @@ export class InProcessBusClient extends ClientProxy {
       record.headers[KafkaHeaders.CORRELATION_ID] = id;
       record.headers[KafkaHeaders.REPLY_TOPIC] = replyTopic;
       record.headers[KafkaHeaders.REPLY_PARTITION] = '0';
-      this.options.broker.produce(pattern, record).catch(fail);
+      this.options.broker.append(pattern, record); // synchronous: no promise per request
       return cleanup;
     } catch (err) {
       fail(err);
@@ -157,7 +155,12 @@ export class InProcessBusClient extends ClientProxy {
   }
 
   private onReply(record: OutgoingRecord): void {
-    const raw = this.parser.parse<ParsedRecord>(record);
+    // Headers decoded as Nest's KafkaParser decodes them on Kafka (the error header JSON-parsed), value untouched.
+    const raw: ParsedRecord = {
+      key: record.key,
+      value: record.value,
+      headers: decodeHeadersLikeKafkaParser(record.headers),
+    };
     const { id, err, response, isDisposed } = this.recordDeserializer.deserialize(raw);
     const callback = this.routingMap.get(id);
     if (!callback) return;

@@ -1,9 +1,7 @@
 import {
   type CustomTransportStrategy,
-  type IncomingEvent,
   KafkaContext,
   KafkaHeaders,
-  KafkaParser,
   KafkaRetriableException,
   type MessageHandler,
   type ReadPacket,
@@ -13,7 +11,12 @@ import {
 import { NO_EVENT_HANDLER, NO_MESSAGE_HANDLER } from '@nestjs/microservices/constants';
 import type { Consumer, KafkaMessage, Producer } from 'kafkajs';
 import { type Observable, ReplaySubject, isObservable, lastValueFrom, throwError } from 'rxjs';
-import { BusJsonRequestDeserializer, BusJsonSerializer } from '../bus-json.serializer';
+import {
+  BusJsonRequestDeserializer,
+  BusJsonSerializer,
+  decodeHeadersLikeKafkaParser,
+  decodeLikeKafkaParser,
+} from '../bus-json.serializer';
 import type { Delivery, GroupMembership, InProcessBroker } from './in-process.broker';
 
 /** Transport id of the in-process bus. Handlers must not pin a transport in their decorators, or they bind to one only. */
@@ -40,7 +43,6 @@ export interface InProcessServerOptions {
  */
 export class InProcessBusServer extends Server implements CustomTransportStrategy {
   override transportId: symbol = IN_PROCESS_TRANSPORT;
-  private readonly parser = new KafkaParser({ keepBinary: true });
   private membership: GroupMembership | null = null;
 
   constructor(private readonly options: InProcessServerOptions) {
@@ -108,32 +110,32 @@ export class InProcessBusServer extends Server implements CustomTransportStrateg
 
   // Mirrors ServerKafka.handleMessage so that handlers see the same packet, context and error handling.
   private async handleDelivery({ topic, partition, record }: Delivery): Promise<void> {
-    // Key and headers decoded by Nest's parser, as on Kafka. The value is kept as the stored JSON text and parsed
-    // from it; `ctx.getMessage().value` is still the Buffer of those bytes, made only if a handler asks for it.
-    const raw = this.parser.parse<KafkaMessage & { headers: Record<string, string | undefined> }>({
-      key: record.key === null ? null : Buffer.from(record.key),
-      value: null,
-      headers: record.headers,
+    // Key and headers decoded as Nest's KafkaParser decodes them on Kafka (a key starting with a NUL byte stays
+    // bytes there, so here too). The value is kept as the stored JSON text and parsed from it;
+    // `ctx.getMessage().value` is still the Buffer of those bytes, made only if a handler asks for it.
+    const text = record.value;
+    let bytes: Buffer | null | undefined;
+    const key = record.key;
+    const raw = {
+      key: key !== null && key.charCodeAt(0) === 0 ? Buffer.from(key) : decodeLikeKafkaParser(key),
+      get value(): Buffer | null {
+        return (bytes ??= text === null ? null : Buffer.from(text));
+      },
+      headers: decodeHeadersLikeKafkaParser(record.headers) as Record<string, string | undefined>,
       offset: String(record.offset),
       timestamp: String(record.timestamp),
       attributes: 0,
       size: 0,
       topic,
       partition,
-    });
-    const text = record.value;
-    let bytes: Buffer | null | undefined;
-    Object.defineProperty(raw, 'value', {
-      enumerable: true,
-      configurable: true,
-      get: () => (bytes ??= text === null ? null : Buffer.from(text)),
-    });
-    const packet = (await this.deserializer.deserialize(
+    };
+    // The deserializer is ours and synchronous: no await (one promise less per message).
+    const packet = (this.deserializer as BusJsonRequestDeserializer).deserialize(
       { key: raw.key as string | null, value: text, headers: raw.headers },
       { channel: topic },
-    )) as IncomingEvent;
+    );
     const context = new KafkaContext([
-      raw,
+      raw as unknown as KafkaMessage,
       partition,
       topic,
       undefined as unknown as Consumer,

@@ -89,16 +89,19 @@ class PartitionLog {
 
   append(record: OutgoingRecord): StoredRecord {
     const stored: StoredRecord = {
-      ...record,
+      key: record.key,
+      value: record.value,
       headers: { ...record.headers },
       offset: this.endOffset,
       timestamp: Date.now(),
     };
     this.records.push(stored);
     if (this.records.length > this.retention + CHUNK) this.dropBelow(this.endOffset - this.retention);
-    const wakers = this.wakers;
-    this.wakers = new Set();
-    for (const wake of wakers) wake();
+    if (this.wakers.size > 0) {
+      const wakers = this.wakers;
+      this.wakers = new Set();
+      for (const wake of wakers) wake();
+    }
     return stored;
   }
 
@@ -221,6 +224,10 @@ export class InProcessBroker {
   private readonly topics = new Map<string, Topic>();
   private readonly groups = new Map<string, Group>();
   private readonly replyListeners = new Map<string, Set<(record: OutgoingRecord) => void>>();
+  private pendingReplies: Array<{
+    listeners: Set<(record: OutgoingRecord) => void>;
+    record: OutgoingRecord;
+  }> = [];
   private readonly partitioner = Partitioners.DefaultPartitioner();
   private readonly logger: LoggerService;
   private readonly defaultPartitions: number;
@@ -259,6 +266,27 @@ export class InProcessBroker {
     record: OutgoingRecord,
     ack: ProduceAck = 'accepted',
   ): Promise<ProducedRecord[]> {
+    const produced = [this.append(topicName, record)];
+    if (ack === 'accepted') return produced;
+    const log = this.topic(topicName).partitions[produced[0]!.partition]!;
+    const offset = Number(produced[0]!.baseOffset);
+    const groups = new Set(
+      [...this.groups.values()]
+        .filter((g) => g.members.some((m) => m.topics.includes(topicName)))
+        .map((g) => g.id),
+    );
+    if (groups.size === 0) return produced;
+    await new Promise<void>((resolve, reject) =>
+      log.handledWaiters.push({ offset, groups, resolve, reject }),
+    );
+    return produced;
+  }
+
+  /**
+   * `produce` with `ack: 'accepted'`, synchronously: the record is stored when this returns (what a request needs;
+   * no promise per message). Throws `BusClosed` after `close()`, `InvalidTopicName` for an illegal name.
+   */
+  append(topicName: string, record: OutgoingRecord): ProducedRecord {
     this.assertOpen();
     const topic = this.topic(topicName);
     const partition = this.partitioner({
@@ -268,27 +296,14 @@ export class InProcessBroker {
     });
     const log = topic.partitions[partition]!;
     const stored = log.append(record);
-    const produced = [
-      {
-        topicName,
-        partition,
-        errorCode: 0,
-        baseOffset: String(stored.offset),
-        logAppendTime: '-1',
-        logStartOffset: String(log.startOffset),
-      },
-    ];
-    if (ack === 'accepted') return produced;
-    const groups = new Set(
-      [...this.groups.values()]
-        .filter((g) => g.members.some((m) => m.topics.includes(topicName)))
-        .map((g) => g.id),
-    );
-    if (groups.size === 0) return produced;
-    await new Promise<void>((resolve, reject) =>
-      log.handledWaiters.push({ offset: stored.offset, groups, resolve, reject }),
-    );
-    return produced;
+    return {
+      topicName,
+      partition,
+      errorCode: 0,
+      baseOffset: String(stored.offset),
+      logAppendTime: '-1',
+      logStartOffset: String(log.startOffset),
+    };
   }
 
   /**
@@ -336,11 +351,19 @@ export class InProcessBroker {
   publishReply(replyTopic: string, record: OutgoingRecord): void {
     const listeners = this.replyListeners.get(replyTopic);
     if (!listeners || this.closed) return;
-    // Asynchronous like a network hop, so a reply never re-enters the handler's call stack.
-    setImmediate(() => {
-      for (const listener of listeners) listener({ ...record, headers: { ...record.headers } });
-    });
+    // Asynchronous like a network hop, so a reply never re-enters the handler's call stack: the replies published
+    // in one turn of the event loop are delivered together, in order, by one `setImmediate`.
+    this.pendingReplies.push({ listeners, record });
+    if (this.pendingReplies.length === 1) setImmediate(this.deliverReplies);
   }
+
+  private readonly deliverReplies = (): void => {
+    const replies = this.pendingReplies;
+    this.pendingReplies = [];
+    for (const { listeners, record } of replies) {
+      for (const listener of listeners) listener({ ...record, headers: { ...record.headers } });
+    }
+  };
 
   /** Listens on a reply topic; returns the unsubscribe function. Replies published while nobody listens are dropped. */
   listenForReplies(replyTopic: string, listener: (record: OutgoingRecord) => void): () => void {
