@@ -3,7 +3,7 @@ import { BUS_CLIENT, type BusClient } from '@idp/eventing';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { type Observable, type Subscription, TimeoutError } from 'rxjs';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
-import { type Principal, type RequestContext, requestContextStorage } from '../http/request-context';
+import type { Principal, RequestContext } from '../http/request-context';
 import { type ReplyOf, type RequestOf, SERVICE_PATTERNS, type ServicePattern } from './service-messages';
 
 /** Who asks, as services see it: a user (session or user token), or an organization (its organization token). */
@@ -30,8 +30,11 @@ export const requestMetaOf = (context: RequestContext | undefined): RequestMeta 
 };
 
 export interface ServiceRequestOptions {
-  /** The request context to take `meta` from; defaults to the one of the HTTP handler running (if any). */
-  context?: RequestContext;
+  /**
+   * The HTTP request this message is sent for (`@CurrentContext()` in the handler, handed down to helpers):
+   * `meta` is taken from it. Required: there is no ambient request context to fall back on.
+   */
+  context: RequestContext;
   /** Accept a reply that completes without a value (answered as `undefined`); otherwise that is an error (500). */
   allowEmpty?: boolean;
   /**
@@ -96,9 +99,9 @@ const firstReply = <T>(reply$: Observable<T>, ms: number): Promise<T | typeof NO
 /**
  * The gateway's only way to the services: request-reply over the process's bus client (`BUS_CLIENT`, Kafka or
  * in-process), typed by the contracts. Every payload gets `meta` (actor, correlation id, client address) from
- * the current request; every request times out after `busTimeoutMs` (an rxjs `TimeoutError`: 503 through the
- * exception filter). A service's domain error arrives as its `{ code, message, details }` object and is
- * rethrown untouched, so the filter maps it by code.
+ * the request context the caller passes (`options.context`, required); every request times out after
+ * `busTimeoutMs` (an rxjs `TimeoutError`: 503 through the exception filter). A service's domain error arrives as
+ * its `{ code, message, details }` object and is rethrown untouched, so the filter maps it by code.
  */
 @Injectable()
 export class ServiceClient implements OnModuleInit {
@@ -120,14 +123,14 @@ export class ServiceClient implements OnModuleInit {
   async request<P extends ServicePattern>(
     pattern: P,
     payload: RequestOf<P>,
-    options?: ServiceRequestOptions,
+    options: ServiceRequestOptions,
   ): Promise<ReplyOf<P>>;
   async request<P extends ServicePattern>(
     pattern: P,
     payload: RequestOf<P>,
-    options: ServiceRequestOptions = {},
+    options: ServiceRequestOptions,
   ): Promise<ReplyOf<P> | undefined> {
-    const meta = requestMetaOf(options.context ?? requestContextStorage.getStore());
+    const meta = requestMetaOf(options.context);
     if (options.actor) meta.actor = options.actor;
     const reply = await firstReply(
       this.bus.send<ReplyOf<P>>(pattern, { ...payload, meta }),

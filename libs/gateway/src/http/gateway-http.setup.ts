@@ -5,7 +5,7 @@ import { type GatewayConfig, GATEWAY_CONFIG, responseHeaders } from '../config/g
 import { badRequest, JSON_API_MEDIA_TYPE, JsonApiException } from '../errors/json-api-error';
 import { findDocumentProblem, isStorableText, MAX_DOCUMENT_DEPTH } from '../validation/text-safety';
 import { isApiRoute } from './json-api-controller';
-import { PUBLIC_ORIGIN, requestContextOf, requestContextStorage } from './request-context';
+import { PUBLIC_ORIGIN, requestContextOf } from './request-context';
 
 /** Media types parsed as JSON, with or without parameters, in any letter case. */
 export const JSON_MEDIA_TYPES = ['application/json', 'application/vnd.api+json'];
@@ -80,8 +80,8 @@ const queryValues = (value: unknown): string[] =>
 /**
  * Every request: the version/rate-limit headers and `X-Request-Id` first (so errors carry them too), the public
  * origin for links, then path and query text checked like bodies (a `%00` in an id must be a 400, not a database error).
- * Right before the handler (`preHandler`, after body parsing): the request's context is entered in
- * `requestContextStorage`, so Nest's pipeline (guards, pipes, handler, filters) and everything it awaits see it.
+ * The request's context (`requestContextOf`) is created here and lives on the request; no hook makes it ambient:
+ * handlers take it with `@CurrentContext()` and pass it to `ServiceClient.request` themselves.
  * Every response: a JSON body of a `/api/v2` route (a `JsonApiController`'s) is `application/vnd.api+json`, and
  * that type goes without parameters.
  *
@@ -109,11 +109,6 @@ export const installRequestHook = (fastify: FastifyInstance, config: GatewayConf
       done();
     },
   );
-  // Fastify calls the route handler synchronously from the last `preHandler` hook's `done`, so the handler and
-  // every promise it creates run inside `run`. (`onRequest` would be too early: a body is read in later events.)
-  fastify.addHook('preHandler', (request: FastifyRequest, _reply: FastifyReply, done: () => void) => {
-    requestContextStorage.run(requestContextOf(request), done);
-  });
   // Fastify appends `; charset=utf-8` to JSON-like types; JSON:API 1.0 forbids media type parameters on
   // application/vnd.api+json (strict JSON:API clients compare the type exactly), and JSON is UTF-8 anyway.
   // A handler's JSON body on `/api/v2` (sent by Fastify as application/json) is a JSON:API document.

@@ -1,6 +1,5 @@
 import { createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { OrganizationTokenKind } from '@idp/contracts';
 import { notFound, unauthorized } from '../errors/json-api-error';
@@ -103,7 +102,9 @@ export const userIdOf = (principal: Principal): string => {
 /**
  * What the gateway knows about one HTTP request, kept on the request itself: the correlation id (from a valid
  * `X-Request-Id` or generated), the client address, and — once the guard ran — the principal and the SHA-256 of
- * the credential it presented (never the credential itself).
+ * the credential it presented (never the credential itself). Handlers take it with `@CurrentContext()` and pass it
+ * to every `ServiceClient.request`, which derives the bus message's `meta` from it. It is passed explicitly, never
+ * found implicitly: no `AsyncLocalStorage` (on Node 20 its promise hooks tax every promise in the process).
  */
 export interface RequestContext {
   correlationId: string;
@@ -131,14 +132,6 @@ export const requestContextOf = (request: FastifyRequest): RequestContext => {
 };
 
 /**
- * The context of the request being handled, for code with no request at hand (`ServiceClient` attaches
- * `meta` from it). Entered by the gateway's `preHandler` hook (`installRequestHook`) around every HTTP handler:
- * Nest's whole pipeline (guards, pipes, the handler, exception filters) runs inside it. No Nest interceptor: each
- * one costs an async resource (`AsyncResource.bind`), a `defer` and a `mergeAll` per request and per bus message.
- */
-export const requestContextStorage = new AsyncLocalStorage<RequestContext>();
-
-/**
  * Parameter decorator: the authenticated caller. Only on routes behind the authentication guard (every `/api/v2`
  * route without `@PublicRoute()`); elsewhere a 401, never an undefined principal.
  */
@@ -147,3 +140,12 @@ export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: Execution
   if (!principal) throw unauthorized();
   return principal;
 });
+
+/**
+ * Parameter decorator: the request's `RequestContext` (correlation id, client address, and on authenticated routes
+ * the principal the guard set), for `ServiceClient.request(pattern, payload, { context })` and the helpers a
+ * handler hands it down to. Public routes get it too (without a principal).
+ */
+export const CurrentContext = createParamDecorator((_: unknown, ctx: ExecutionContext): RequestContext =>
+  requestContextOf(ctx.switchToHttp().getRequest<FastifyRequest>()),
+);

@@ -5,7 +5,14 @@ import { ServiceClient } from '../bus/service-client';
 import { statusForCode } from '../errors/domain-errors';
 import { isCodedErrorLike } from '../errors/rpc-error';
 import { JsonApiController } from '../http/json-api-controller';
-import { CurrentPrincipal, type Principal, PublicRoute, userIdOf } from '../http/request-context';
+import {
+  CurrentContext,
+  CurrentPrincipal,
+  type Principal,
+  PublicRoute,
+  type RequestContext,
+  userIdOf,
+} from '../http/request-context';
 import { singleDocument } from '../jsonapi/document';
 import { type JsonApiInput, JsonApiBody } from '../validation/json-api-body';
 import { ApiJsonApiBody } from '../validation/openapi';
@@ -56,14 +63,21 @@ export class AccountController {
     description: 'Sends a confirmation e-mail. 201 users document.',
   })
   @ApiJsonApiBody(createAccountBody)
-  async create(@JsonApiBody(createAccountBody) body: JsonApiInput<typeof createAccountBody>) {
+  async create(
+    @CurrentContext() context: RequestContext,
+    @JsonApiBody(createAccountBody) body: JsonApiInput<typeof createAccountBody>,
+  ) {
     const { username, email, password, invitationToken } = body.attributes;
-    const account = await this.services.request(IDENTITY.registerAccount, {
-      username,
-      email,
-      password,
-      ...(invitationToken ? { invitationToken } : {}),
-    });
+    const account = await this.services.request(
+      IDENTITY.registerAccount,
+      {
+        username,
+        email,
+        password,
+        ...(invitationToken ? { invitationToken } : {}),
+      },
+      { context },
+    );
     return singleDocument(accountResource(account));
   }
 
@@ -72,8 +86,15 @@ export class AccountController {
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Confirm an e-mail address', description: 'With the token of the e-mailed link.' })
   @ApiJsonApiBody(confirmAccountBody)
-  async confirm(@JsonApiBody(confirmAccountBody) body: JsonApiInput<typeof confirmAccountBody>) {
-    const account = await this.services.request(IDENTITY.confirmEmail, { token: body.attributes.token });
+  async confirm(
+    @CurrentContext() context: RequestContext,
+    @JsonApiBody(confirmAccountBody) body: JsonApiInput<typeof confirmAccountBody>,
+  ) {
+    const account = await this.services.request(
+      IDENTITY.confirmEmail,
+      { token: body.attributes.token },
+      { context },
+    );
     return singleDocument(accountResource(account));
   }
 
@@ -83,12 +104,16 @@ export class AccountController {
     description:
       'For an organization token: its synthetic service user `api-org-<organization>`, with `authenticated-resource` the organization.',
   })
-  async details(@CurrentPrincipal() principal: Principal) {
+  async details(@CurrentPrincipal() principal: Principal, @CurrentContext() context: RequestContext) {
     // An organization token acts through a service user that exists nowhere else (TFC-API §1.3): nothing to ask.
     if (principal.kind === 'organization-token')
       return singleDocument(organizationServiceUserResource(principal));
     if (principal.kind === 'team-token') return singleDocument(teamServiceUserResource(principal.teamId));
-    const account = await this.services.request(IDENTITY.getAccount, { userId: principal.userId });
+    const account = await this.services.request(
+      IDENTITY.getAccount,
+      { userId: principal.userId },
+      { context },
+    );
     return singleDocument(accountResource(account, { authenticated: true }), impersonationMeta(principal));
   }
 
@@ -100,18 +125,23 @@ export class AccountController {
   @ApiJsonApiBody(updateAccountBody)
   async update(
     @CurrentPrincipal() principal: Principal,
+    @CurrentContext() context: RequestContext,
     @JsonApiBody(updateAccountBody) body: JsonApiInput<typeof updateAccountBody>,
   ) {
     const userId = userIdOf(principal);
     const { username, email } = body.attributes;
     const account =
       username === undefined && email === undefined
-        ? await this.services.request(IDENTITY.getAccount, { userId })
-        : await this.services.request(IDENTITY.updateAccount, {
-            userId,
-            ...(username !== undefined ? { username } : {}),
-            ...(email !== undefined ? { email } : {}),
-          });
+        ? await this.services.request(IDENTITY.getAccount, { userId }, { context })
+        : await this.services.request(
+            IDENTITY.updateAccount,
+            {
+              userId,
+              ...(username !== undefined ? { username } : {}),
+              ...(email !== undefined ? { email } : {}),
+            },
+            { context },
+          );
     return singleDocument(accountResource(account, { authenticated: true }));
   }
 
@@ -120,12 +150,17 @@ export class AccountController {
   @ApiJsonApiBody(changePasswordBody)
   async password(
     @CurrentPrincipal() principal: Principal,
+    @CurrentContext() context: RequestContext,
     @JsonApiBody(changePasswordBody) body: JsonApiInput<typeof changePasswordBody>,
   ) {
-    const account = await this.services.request(IDENTITY.changePassword, {
-      userId: userIdOf(principal),
-      ...body.attributes,
-    });
+    const account = await this.services.request(
+      IDENTITY.changePassword,
+      {
+        userId: userIdOf(principal),
+        ...body.attributes,
+      },
+      { context },
+    );
     return singleDocument(accountResource(account, { authenticated: true }));
   }
 
@@ -138,10 +173,15 @@ export class AccountController {
   })
   @ApiJsonApiBody(passwordResetBody)
   async requestPasswordReset(
+    @CurrentContext() context: RequestContext,
     @JsonApiBody(passwordResetBody) body: JsonApiInput<typeof passwordResetBody>,
   ): Promise<void> {
     try {
-      await this.services.request(IDENTITY.requestPasswordReset, { email: body.attributes.email });
+      await this.services.request(
+        IDENTITY.requestPasswordReset,
+        { email: body.attributes.email },
+        { context },
+      );
     } catch (err) {
       // An unknown address must look exactly like a known one.
       if (isCodedErrorLike(err) && statusForCode(err.code) === 404) return;
@@ -158,8 +198,9 @@ export class AccountController {
   })
   @ApiJsonApiBody(completePasswordResetBody)
   async completePasswordReset(
+    @CurrentContext() context: RequestContext,
     @JsonApiBody(completePasswordResetBody) body: JsonApiInput<typeof completePasswordResetBody>,
   ): Promise<void> {
-    await this.services.request(IDENTITY.completePasswordReset, body.attributes);
+    await this.services.request(IDENTITY.completePasswordReset, body.attributes, { context });
   }
 }

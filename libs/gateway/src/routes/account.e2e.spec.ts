@@ -1,4 +1,4 @@
-import { IDENTITY } from '@idp/contracts';
+import { IDENTITY, TOKEN } from '@idp/contracts';
 import type { LightMyRequestResponse } from 'fastify';
 import { createGatewayAppWithFakeServices, type FakeServicesApp } from '../testing/fake-services';
 import { leakCheckedInject } from '../testing/leak-check';
@@ -351,6 +351,70 @@ describe('account and users routes', () => {
         userId: account.id,
         meta: { actor: { kind: 'user', id: account.id }, correlationId: expect.any(String), ip: '127.0.0.1' },
       });
+    });
+
+    it('concurrent requests: each message carries its own request id and actor, however they interleave', async () => {
+      // The request context is handed down to every bus message, never looked up ambiently. Request A is held in its
+      // credential check while request B (its credential already verified and cached) runs from start to finish;
+      // A's `get-account` then goes out after B's and must still carry A's correlation id and actor.
+      const a = signedIn('interleave-a');
+      const b = signedIn('interleave-b');
+      expect((await call({ url: '/api/v2/account/details', headers: b.auth })).statusCode).toBe(200);
+      let releaseA!: () => void;
+      const aHeld = new Promise<void>((resolve) => (releaseA = resolve));
+      let aVerifying!: () => void;
+      const aVerifyReceived = new Promise<void>((resolve) => (aVerifying = resolve));
+      fx.state.holdVerify = (token) => {
+        if (token !== a.session.token) return undefined;
+        aVerifying();
+        return aHeld;
+      };
+      const before = fx.state.calls.length;
+      try {
+        const first = call({
+          url: '/api/v2/account/details',
+          headers: { ...a.auth, 'x-request-id': 'req-a' },
+        });
+        await aVerifyReceived;
+        const second = await call({
+          url: '/api/v2/account/details',
+          headers: { ...b.auth, 'x-request-id': 'req-b' },
+        });
+        releaseA();
+        const firstRes = await first;
+        expect([firstRes.statusCode, second.statusCode]).toEqual([200, 200]);
+        expect([firstRes.json().data.id, second.json().data.id]).toEqual([a.account.id, b.account.id]);
+        expect([firstRes.headers['x-request-id'], second.headers['x-request-id']]).toEqual([
+          'req-a',
+          'req-b',
+        ]);
+      } finally {
+        fx.state.holdVerify = undefined;
+        releaseA();
+      }
+      const sent = fx.state.calls.slice(before).map(({ pattern, payload }) => ({
+        pattern,
+        user: payload.userId ?? payload.token,
+        meta: payload.meta,
+      }));
+      const as = (id: string) => ({ kind: 'user', id });
+      expect(sent).toEqual([
+        {
+          pattern: TOKEN.verifyCredential,
+          user: a.session.token,
+          meta: { correlationId: 'req-a', ip: '127.0.0.1' },
+        },
+        {
+          pattern: IDENTITY.getAccount,
+          user: b.account.id,
+          meta: { actor: as(b.account.id), correlationId: 'req-b', ip: '127.0.0.1' },
+        },
+        {
+          pattern: IDENTITY.getAccount,
+          user: a.account.id,
+          meta: { actor: as(a.account.id), correlationId: 'req-a', ip: '127.0.0.1' },
+        },
+      ]);
     });
 
     it('401 without a credential, before any service is asked', async () => {

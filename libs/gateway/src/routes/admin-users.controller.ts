@@ -22,7 +22,13 @@ import { ServiceClient } from '../bus/service-client';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import { badRequest, forbidden, JsonApiException, notFound } from '../errors/json-api-error';
 import { JsonApiController } from '../http/json-api-controller';
-import { CurrentPrincipal, CurrentUrl, type Principal, requestContextOf } from '../http/request-context';
+import {
+  CurrentContext,
+  CurrentPrincipal,
+  CurrentUrl,
+  type Principal,
+  type RequestContext,
+} from '../http/request-context';
 import { listDocument, singleDocument } from '../jsonapi/document';
 import { paginate, parsePage } from '../jsonapi/pagination';
 import { invalidParameter, parseInclude, type QueryParams, singleParam } from '../jsonapi/query-params';
@@ -84,21 +90,29 @@ export class AdminUsersController {
       '`q` (username or e-mail), `filter[admin]`, `filter[suspended]` (`true`|`false`), `include=organizations`, ' +
       'pagination (default 20); `meta.status-counts` `{total, suspended, admin}` over the instance.',
   })
-  async list(@Query() query: QueryParams, @CurrentUrl() url: RequestUrl) {
+  async list(
+    @CurrentContext() context: RequestContext,
+    @Query() query: QueryParams,
+    @CurrentUrl() url: RequestUrl,
+  ) {
     const include = parseInclude(query, ['organizations']);
     const page = parsePage(query);
     const q = textParam(query, 'q', SEARCH_MAX);
     const admin = booleanFilter(query, 'admin');
     const suspended = booleanFilter(query, 'suspended');
-    const reply = await this.services.request(IDENTITY.adminListUsers, {
-      ...(q ? { q } : {}),
-      ...(admin !== undefined ? { admin } : {}),
-      ...(suspended !== undefined ? { suspended } : {}),
-      pageNumber: page.number,
-      pageSize: page.size,
-    });
+    const reply = await this.services.request(
+      IDENTITY.adminListUsers,
+      {
+        ...(q ? { q } : {}),
+        ...(admin !== undefined ? { admin } : {}),
+        ...(suspended !== undefined ? { suspended } : {}),
+        pageNumber: page.number,
+        pageSize: page.size,
+      },
+      { context },
+    );
     const organizations = include.includes('organizations')
-      ? await Promise.all(reply.users.map((u) => this.organizationsOf(u.id)))
+      ? await Promise.all(reply.users.map((u) => this.organizationsOf(u.id, context)))
       : undefined;
     return listDocument(
       reply.users.map((user, i) => adminUserResource(user, organizations?.[i])),
@@ -118,14 +132,14 @@ export class AdminUsersController {
       'Ends their memberships, tokens and sessions and frees their username and e-mail. 422 for the sole owner ' +
       'of an organization; 422 for the last site admin deleting themselves.',
   })
-  async remove(@Param('id') id: string): Promise<void> {
+  async remove(@CurrentContext() context: RequestContext, @Param('id') id: string): Promise<void> {
     const userId = pathId(id);
     // Admin and existence first (404 for a non-admin, before anything about the user's organizations shows).
-    await this.services.request(IDENTITY.adminGetUser, { userId });
+    await this.services.request(IDENTITY.adminGetUser, { userId }, { context });
     const { organizations } = await this.services.request(
       MEMBERSHIP.userOwnerships,
       { userId },
-      { actor: { kind: 'system', id: 'gateway' } },
+      { context, actor: { kind: 'system', id: 'gateway' } },
     );
     const soleOwned = organizations.filter((o) => o.soleOwner).map((o) => o.name);
     if (soleOwned.length > 0)
@@ -135,29 +149,29 @@ export class AdminUsersController {
           code: 'ACCOUNT.SOLE_OWNER',
         },
       ]);
-    await this.services.request(IDENTITY.adminUserAction, { userId, action: 'delete' });
+    await this.services.request(IDENTITY.adminUserAction, { userId, action: 'delete' }, { context });
     this.cache.holdUser(userId);
   }
 
   @Post(':id/actions/suspend')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Suspend a user (site admins)', description: '400 when already suspended.' })
-  suspend(@Param('id') id: string) {
-    return this.act(id, 'suspend');
+  suspend(@CurrentContext() context: RequestContext, @Param('id') id: string) {
+    return this.act(id, 'suspend', context);
   }
 
   @Post(':id/actions/unsuspend')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Unsuspend a user (site admins)', description: '400 when not suspended.' })
-  unsuspend(@Param('id') id: string) {
-    return this.act(id, 'unsuspend');
+  unsuspend(@CurrentContext() context: RequestContext, @Param('id') id: string) {
+    return this.act(id, 'unsuspend', context);
   }
 
   @Post(':id/actions/grant_admin')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Make a user a site admin', description: '400 when already one.' })
-  grantAdmin(@Param('id') id: string) {
-    return this.act(id, 'grant_admin');
+  grantAdmin(@CurrentContext() context: RequestContext, @Param('id') id: string) {
+    return this.act(id, 'grant_admin', context);
   }
 
   @Post(':id/actions/revoke_admin')
@@ -166,8 +180,8 @@ export class AdminUsersController {
     summary: "Revoke a user's site admin flag",
     description: '400 when not one; 422 for the last site admin revoking themselves.',
   })
-  revokeAdmin(@Param('id') id: string) {
-    return this.act(id, 'revoke_admin');
+  revokeAdmin(@CurrentContext() context: RequestContext, @Param('id') id: string) {
+    return this.act(id, 'revoke_admin', context);
   }
 
   @Post(':id/actions/disable_two_factor')
@@ -176,8 +190,12 @@ export class AdminUsersController {
     summary: "Turn off a user's two-factor authentication",
     description: '400 when not enabled.',
   })
-  async disableTwoFactor(@Param('id') id: string) {
-    const user = await this.services.request(IDENTITY.adminDisableTwoFactor, { userId: pathId(id) });
+  async disableTwoFactor(@CurrentContext() context: RequestContext, @Param('id') id: string) {
+    const user = await this.services.request(
+      IDENTITY.adminDisableTwoFactor,
+      { userId: pathId(id) },
+      { context },
+    );
     return singleDocument(adminUserResource(user));
   }
 
@@ -194,6 +212,7 @@ export class AdminUsersController {
     @Param('id') id: string,
     @Body() body: unknown,
     @CurrentPrincipal() principal: Principal,
+    @CurrentContext() context: RequestContext,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<void> {
@@ -201,19 +220,23 @@ export class AdminUsersController {
     // Only impersonating admins hold such a session, so this tells no one else anything.
     if (caller.kind === 'session' && caller.impersonatorId)
       throw forbidden('You are already impersonating a user');
-    const target = await this.services.request(IDENTITY.adminGetUser, { userId: pathId(id) });
+    const target = await this.services.request(IDENTITY.adminGetUser, { userId: pathId(id) }, { context });
     const reason = reasonOf(body);
     if (target.id === caller.userId) throw forbidden('You cannot impersonate yourself');
     if (target.isSuspended) throw forbidden('A suspended user cannot be impersonated');
     if (target.isServiceAccount) throw forbidden('A service account cannot be impersonated');
     if (caller.kind !== 'session') throw forbidden('Impersonation needs a browser session to return to');
-    const started = await this.services.request(IMPERSONATION.start, {
-      adminUserId: caller.userId,
-      adminSessionId: caller.sessionId,
-      userId: target.id,
-      reason,
-      ...(userAgentOf(request) ? { userAgent: userAgentOf(request) } : {}),
-    });
+    const started = await this.services.request(
+      IMPERSONATION.start,
+      {
+        adminUserId: caller.userId,
+        adminSessionId: caller.sessionId,
+        userId: target.id,
+        reason,
+        ...(userAgentOf(request) ? { userAgent: userAgentOf(request) } : {}),
+      },
+      { context },
+    );
     setSessionCookie(request, reply, started.token, this.config.cookieSecure);
   }
 
@@ -226,30 +249,39 @@ export class AdminUsersController {
   })
   async unimpersonate(
     @CurrentPrincipal() principal: Principal,
+    @CurrentContext() context: RequestContext,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<void> {
     const caller = userOf(principal);
     if (caller.kind !== 'session' || !caller.impersonatorId) {
       // Not impersonating: 400 for a site admin, 404 (no admin API at all) for anyone else.
-      await this.services.request(IDENTITY.adminGetUser, { userId: caller.userId });
+      await this.services.request(IDENTITY.adminGetUser, { userId: caller.userId }, { context });
       throw badRequest('You are not impersonating a user');
     }
-    const ended = await this.services.request(IMPERSONATION.end, {
-      userId: caller.userId,
-      sessionId: caller.sessionId,
-      ...(userAgentOf(request) ? { userAgent: userAgentOf(request) } : {}),
-    });
-    const hash = requestContextOf(request).credentialHash;
+    const ended = await this.services.request(
+      IMPERSONATION.end,
+      {
+        userId: caller.userId,
+        sessionId: caller.sessionId,
+        ...(userAgentOf(request) ? { userAgent: userAgentOf(request) } : {}),
+      },
+      { context },
+    );
+    const hash = context.credentialHash;
     if (hash) this.cache.evictCredential(hash);
     this.cache.evictSession(caller.sessionId);
     if (ended.restored) setSessionCookie(request, reply, ended.restored.token, this.config.cookieSecure);
     else clearSessionCookie(request, reply, this.config.cookieSecure);
   }
 
-  private async act(id: string, action: Exclude<AdminUserAction, 'delete'>) {
+  private async act(id: string, action: Exclude<AdminUserAction, 'delete'>, context: RequestContext) {
     const userId = pathId(id);
-    const user: AccountView = await this.services.request(IDENTITY.adminUserAction, { userId, action });
+    const user: AccountView = await this.services.request(
+      IDENTITY.adminUserAction,
+      { userId, action },
+      { context },
+    );
     // This replica refuses the user's credentials from the very next request (the others on `AccountSuspended`).
     if (action === 'suspend') this.cache.holdUser(userId);
     if (action === 'unsuspend') this.cache.releaseUser(userId);
@@ -261,11 +293,11 @@ export class AdminUsersController {
    * answered that the caller is a site admin: membership's own-memberships query, asked as that user (a read; it
    * records nothing). Its first 100 memberships: a user in more organizations is listed with the first 100.
    */
-  private async organizationsOf(userId: string): Promise<string[]> {
+  private async organizationsOf(userId: string, context: RequestContext): Promise<string[]> {
     const { memberships } = await this.services.request(
       MEMBERSHIP.listMyMemberships,
       { page: { number: 1, size: 100 }, include: [] },
-      { actor: { kind: 'user', id: userId } },
+      { context, actor: { kind: 'user', id: userId } },
     );
     return memberships.filter((m) => m.status === 'active').map((m) => m.organizationName);
   }

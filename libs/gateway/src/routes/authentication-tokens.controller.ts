@@ -4,7 +4,6 @@ import {
   type CreateUserTokenResult,
   type ListUserTokensResult,
   USER_TOKEN,
-  type UserTokenMessages,
   type UserTokenView,
 } from '@idp/contracts';
 import { Delete, Get, HttpCode, HttpStatus, Inject, Param, Post, Query, Res } from '@nestjs/common';
@@ -16,10 +15,12 @@ import { ServiceClient } from '../bus/service-client';
 import { notFound } from '../errors/json-api-error';
 import { JsonApiController } from '../http/json-api-controller';
 import {
+  CurrentContext,
   CurrentPrincipal,
   CurrentUrl,
   isUserPrincipal,
   type Principal,
+  type RequestContext,
   userIdOf,
 } from '../http/request-context';
 import { listDocument, singleDocument } from '../jsonapi/document';
@@ -58,15 +59,6 @@ export const createAuthenticationTokenBody = jsonApiBody({
 });
 
 /**
- * The user-token patterns through `ServiceClient`. Until `UserTokenMessages` is part of the gateway's
- * `ServiceMessages` the client's signature does not know them; this keeps the calls typed by the contract either way.
- */
-type UserTokenRequest = <P extends keyof UserTokenMessages>(
-  pattern: P,
-  payload: Omit<UserTokenMessages[P]['request'], 'meta'>,
-) => Promise<UserTokenMessages[P]['reply']>;
-
-/**
  * User API tokens (TFC-API §4): a user creates, lists, reads and revokes their own. Anyone else's user id or token
  * is a 404 (no existence oracle, §1.4); the secret is in the create response only (`token`, `null` everywhere else).
  */
@@ -75,20 +67,11 @@ type UserTokenRequest = <P extends keyof UserTokenMessages>(
 @ApiCookieAuth()
 @JsonApiController()
 export class AuthenticationTokensController {
-  private readonly request: UserTokenRequest;
-
   constructor(
-    services: ServiceClient,
+    private readonly services: ServiceClient,
     @Inject(CREDENTIAL_CACHE) private readonly cache: CredentialCache,
     private readonly teamTokens: TeamTokenAccess,
-  ) {
-    this.request = ((pattern: string, payload: object) =>
-      (services.request as (p: string, b: object) => Promise<unknown>).call(
-        services,
-        pattern,
-        payload,
-      )) as UserTokenRequest;
-  }
+  ) {}
 
   @Post('users/:user_id/authentication-tokens')
   @HttpCode(HttpStatus.CREATED)
@@ -100,17 +83,22 @@ export class AuthenticationTokensController {
   @ApiJsonApiBody(createAuthenticationTokenBody)
   async create(
     @CurrentPrincipal() principal: Principal,
+    @CurrentContext() context: RequestContext,
     @Param('user_id') userId: string,
     @JsonApiBody(createAuthenticationTokenBody) body: JsonApiInput<typeof createAuthenticationTokenBody>,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const { description, expiredAt } = body.attributes;
-    const created: CreateUserTokenResult = await this.request(USER_TOKEN.createUserToken, {
-      userId: this.ownUser(principal, userId),
-      ...(description !== undefined ? { description } : {}),
-      ...(expiredAt !== undefined ? { expiredAt } : {}),
-      requestId: randomUUID(),
-    });
+    const created: CreateUserTokenResult = await this.services.request(
+      USER_TOKEN.createUserToken,
+      {
+        userId: this.ownUser(principal, userId),
+        ...(description !== undefined ? { description } : {}),
+        ...(expiredAt !== undefined ? { expiredAt } : {}),
+        requestId: randomUUID(),
+      },
+      { context },
+    );
     reply.header('Cache-Control', 'no-store');
     return singleDocument(authenticationTokenResource(created.token, created.secret));
   }
@@ -123,14 +111,17 @@ export class AuthenticationTokensController {
   })
   async list(
     @CurrentPrincipal() principal: Principal,
+    @CurrentContext() context: RequestContext,
     @Param('user_id') userId: string,
     @Query() query: QueryParams,
     @CurrentUrl() url: RequestUrl,
   ) {
     const page = parsePage(query);
-    const { tokens }: ListUserTokensResult = await this.request(USER_TOKEN.listUserTokens, {
-      userId: this.ownUser(principal, userId),
-    });
+    const { tokens }: ListUserTokensResult = await this.services.request(
+      USER_TOKEN.listUserTokens,
+      { userId: this.ownUser(principal, userId) },
+      { context },
+    );
     const resources = tokens.map((t) => authenticationTokenResource(t));
     if (!page.explicit) return listDocument(resources);
     return listDocument(slicePage(resources, page), { pagination: paginate(page, resources.length, url) });
@@ -142,11 +133,15 @@ export class AuthenticationTokensController {
     description:
       '`token` is null. A user token for its owner; a team token for whoever may manage the team tokens (TFC-API §5.1). 404 otherwise.',
   })
-  async show(@CurrentPrincipal() principal: Principal, @Param('id') id: string) {
+  async show(
+    @CurrentPrincipal() principal: Principal,
+    @CurrentContext() context: RequestContext,
+    @Param('id') id: string,
+  ) {
     const tokenId = pathId(id);
-    const own = await this.ownUserToken(principal, tokenId);
+    const own = await this.ownUserToken(principal, tokenId, context);
     if (own) return singleDocument(authenticationTokenResource(own));
-    const team = await this.teamTokens.manageableToken(tokenId);
+    const team = await this.teamTokens.manageableToken(tokenId, context);
     if (!team) throw notFound();
     return singleDocument(teamTokenResource(team.token, team.team.organizationName));
   }
@@ -157,25 +152,41 @@ export class AuthenticationTokensController {
     summary: 'Revoke a user token',
     description: '204; 404 for a token not mine (or revoked).',
   })
-  async destroy(@CurrentPrincipal() principal: Principal, @Param('id') id: string): Promise<void> {
+  async destroy(
+    @CurrentPrincipal() principal: Principal,
+    @CurrentContext() context: RequestContext,
+    @Param('id') id: string,
+  ): Promise<void> {
     const tokenId = pathId(id);
-    if (await this.ownUserToken(principal, tokenId)) {
-      await this.request(USER_TOKEN.revokeUserToken, { userId: userIdOf(principal), tokenId });
+    if (await this.ownUserToken(principal, tokenId, context)) {
+      await this.services.request(
+        USER_TOKEN.revokeUserToken,
+        { userId: userIdOf(principal), tokenId },
+        { context },
+      );
       // This gateway stops honouring it at once; the others when `token.events` reaches them (ADR 010).
       this.cache.evictToken(tokenId);
       return;
     }
     // A team token (TFC-API §5.1): for whoever may manage the team's tokens.
-    const team = await this.teamTokens.manageableToken(tokenId);
+    const team = await this.teamTokens.manageableToken(tokenId, context);
     if (!team) throw notFound();
-    await this.teamTokens.revoke([team.token.id]);
+    await this.teamTokens.revoke([team.token.id], context);
   }
 
   /** The caller's own user token with this id, or undefined (not a user, not theirs, or no such user token). */
-  private async ownUserToken(principal: Principal, tokenId: string): Promise<UserTokenView | undefined> {
+  private async ownUserToken(
+    principal: Principal,
+    tokenId: string,
+    context: RequestContext,
+  ): Promise<UserTokenView | undefined> {
     if (!isUserPrincipal(principal)) return undefined;
     try {
-      return await this.request(USER_TOKEN.getUserToken, { userId: principal.userId, tokenId });
+      return await this.services.request(
+        USER_TOKEN.getUserToken,
+        { userId: principal.userId, tokenId },
+        { context },
+      );
     } catch (err) {
       if (isCodedErrorLike(err) && err.code === 'TOKEN.NOT_FOUND') return undefined;
       throw err;

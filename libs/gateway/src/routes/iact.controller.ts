@@ -19,7 +19,7 @@ import { ServiceClient } from '../bus/service-client';
 import { mapDomainError } from '../errors/domain-errors';
 import { notFound } from '../errors/json-api-error';
 import { isCodedErrorLike } from '../errors/rpc-error';
-import { PublicRoute } from '../http/request-context';
+import { CurrentContext, PublicRoute, type RequestContext } from '../http/request-context';
 import { railsErrorMap } from '../validation/zod-issues';
 import { attributeErrors } from '../validation/zod-issues';
 import { initialAdminBody, LINK_TOKEN_MAX } from './account-input';
@@ -63,9 +63,9 @@ export class IactController {
   @Get('retrieve-iact')
   @Header('Content-Type', 'text/plain; charset=utf-8')
   @Header('Cache-Control', 'no-store')
-  async retrieve(@Req() request: FastifyRequest): Promise<string> {
+  async retrieve(@CurrentContext() context: RequestContext, @Req() request: FastifyRequest): Promise<string> {
     if (!isFromLoopback(request)) throw notFound();
-    const { token } = await this.services.request(IDENTITY.retrieveIact, {});
+    const { token } = await this.services.request(IDENTITY.retrieveIact, {}, { context });
     return token;
   }
 
@@ -73,6 +73,7 @@ export class IactController {
   @HttpCode(HttpStatus.OK)
   @Header('Cache-Control', 'no-store')
   async createInitialAdmin(
+    @CurrentContext() context: RequestContext,
     @Query('token') token: unknown,
     @Body() body: unknown,
     @Req() request: FastifyRequest,
@@ -92,10 +93,14 @@ export class IactController {
 
     let userId: string;
     try {
-      ({ id: userId } = await this.services.request(IDENTITY.createInitialAdmin, {
-        token: token.trim(),
-        ...parsed.data,
-      }));
+      ({ id: userId } = await this.services.request(
+        IDENTITY.createInitialAdmin,
+        {
+          token: token.trim(),
+          ...parsed.data,
+        },
+        { context },
+      ));
     } catch (err) {
       if (!isCodedErrorLike(err)) throw err;
       if (err.code === 'IACT.INVALID') throw refusal(401, err.message);
@@ -104,11 +109,15 @@ export class IactController {
       throw refusal(status, error.detail ?? error.title);
     }
     const ua = request.headers['user-agent'];
-    const started = await this.services.request(TOKEN.startSession, {
-      userId,
-      requestId: randomUUID(),
-      ...(typeof ua === 'string' && ua ? { userAgent: ua.slice(0, 512) } : {}),
-    });
+    const started = await this.services.request(
+      TOKEN.startSession,
+      {
+        userId,
+        requestId: randomUUID(),
+        ...(typeof ua === 'string' && ua ? { userAgent: ua.slice(0, 512) } : {}),
+      },
+      { context },
+    );
     return { status: 'created', token: started.token };
   }
 }

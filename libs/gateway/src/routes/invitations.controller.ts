@@ -3,7 +3,7 @@ import { Get, HttpCode, HttpStatus, Param, Post, Query, UseInterceptors } from '
 import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ServiceClient } from '../bus/service-client';
 import { JsonApiController } from '../http/json-api-controller';
-import { PublicRoute } from '../http/request-context';
+import { CurrentContext, PublicRoute, type RequestContext } from '../http/request-context';
 import { singleDocument } from '../jsonapi/document';
 import { parseInclude, type QueryParams } from '../jsonapi/query-params';
 import { invitationPathToken } from './membership-input';
@@ -34,8 +34,12 @@ export class InvitationsController {
       'Organization name, invited e-mail, inviter, expiry, `account-exists`, `is-org-two-factor-required`. ' +
       '404 for an unknown, expired, cancelled or used token.',
   })
-  async show(@Param('token') token: string) {
-    const view = await this.services.request(MEMBERSHIP.getInvitation, { token: invitationPathToken(token) });
+  async show(@CurrentContext() context: RequestContext, @Param('token') token: string) {
+    const view = await this.services.request(
+      MEMBERSHIP.getInvitation,
+      { token: invitationPathToken(token) },
+      { context },
+    );
     return singleDocument(invitationResource(view));
   }
 
@@ -49,11 +53,17 @@ export class InvitationsController {
       "200 with the membership, now `active` (`include=user,teams,organization`). 403 when the caller's " +
       'confirmed e-mail is not the invited one.',
   })
-  async accept(@Param('token') token: string, @Query() query: QueryParams) {
+  async accept(
+    @CurrentContext() context: RequestContext,
+    @Param('token') token: string,
+    @Query() query: QueryParams,
+  ) {
     const include = parseInclude(query, ['user', 'teams', 'organization']);
-    const reply = await this.services.request(MEMBERSHIP.acceptInvitation, {
-      token: invitationPathToken(token),
-    });
+    const reply = await this.services.request(
+      MEMBERSHIP.acceptInvitation,
+      { token: invitationPathToken(token) },
+      { context },
+    );
     const data = membershipResource(reply.membership);
     return singleDocument(
       data,

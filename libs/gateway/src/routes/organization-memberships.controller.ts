@@ -3,7 +3,7 @@ import { Delete, Get, HttpCode, HttpStatus, Param, Post, Query, UseInterceptors 
 import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ServiceClient } from '../bus/service-client';
 import { JsonApiController } from '../http/json-api-controller';
-import { CurrentUrl } from '../http/request-context';
+import { CurrentContext, CurrentUrl, type RequestContext } from '../http/request-context';
 import { singleDocument } from '../jsonapi/document';
 import { parsePage } from '../jsonapi/pagination';
 import { parseInclude, type QueryParams } from '../jsonapi/query-params';
@@ -49,16 +49,23 @@ export class OrganizationMembershipsController {
   })
   @ApiJsonApiBody(inviteBody)
   async invite(
+    @CurrentContext() context: RequestContext,
     @Param('organization_name') name: string,
     @JsonApiBody(inviteBody) body: JsonApiInput<typeof inviteBody>,
   ) {
     const organization = organizationPathName(name);
     const teams = body.relationships.teams;
-    const reply = await this.services.request(MEMBERSHIP.invite, {
-      organization,
-      email: body.attributes.email,
-      ...(Array.isArray(teams) && teams.length > 0 ? { teamIds: [...new Set(teams.map((t) => t.id))] } : {}),
-    });
+    const reply = await this.services.request(
+      MEMBERSHIP.invite,
+      {
+        organization,
+        email: body.attributes.email,
+        ...(Array.isArray(teams) && teams.length > 0
+          ? { teamIds: [...new Set(teams.map((t) => t.id))] }
+          : {}),
+      },
+      { context },
+    );
     const data = membershipResource(reply.membership);
     return singleDocument(data, { included: includedFor([data], reply.included, { users: true }) });
   }
@@ -71,6 +78,7 @@ export class OrganizationMembershipsController {
       '`include=user,teams`, pagination; `meta.status-counts` `{total, active, invited}` over the organization.',
   })
   async list(
+    @CurrentContext() context: RequestContext,
     @Param('organization_name') name: string,
     @Query() query: QueryParams,
     @CurrentUrl() url: RequestUrl,
@@ -80,14 +88,18 @@ export class OrganizationMembershipsController {
     const q = textParam(query, 'q', SEARCH_MAX);
     const status = statusFilter(query, ['invited', 'active', 'inactive'] as const);
     const emails = listFilter(query, 'email', EMAIL_MAX);
-    const reply = await this.services.request(MEMBERSHIP.listMemberships, {
-      organization: organizationPathName(name),
-      ...(q ? { q } : {}),
-      ...(status ? { status } : {}),
-      ...(emails ? { emails } : {}),
-      page: { number: page.number, size: page.size },
-      include: serviceIncludes(membershipIncludes(include)),
-    });
+    const reply = await this.services.request(
+      MEMBERSHIP.listMemberships,
+      {
+        organization: organizationPathName(name),
+        ...(q ? { q } : {}),
+        ...(status ? { status } : {}),
+        ...(emails ? { emails } : {}),
+        page: { number: page.number, size: page.size },
+        include: serviceIncludes(membershipIncludes(include)),
+      },
+      { context },
+    );
     return membershipListDocument(reply, page, url, include, { statusCounts: true });
   }
 
@@ -96,24 +108,40 @@ export class OrganizationMembershipsController {
     summary: "The caller's memberships in every organization",
     description: 'Invitations included; `include=user,teams,organization`; pagination.',
   })
-  async mine(@Query() query: QueryParams, @CurrentUrl() url: RequestUrl) {
+  async mine(
+    @CurrentContext() context: RequestContext,
+    @Query() query: QueryParams,
+    @CurrentUrl() url: RequestUrl,
+  ) {
     const include = parseInclude(query, ['user', 'teams', 'organization']);
     const page = parsePage(query);
-    const reply = await this.services.request(MEMBERSHIP.listMyMemberships, {
-      page: { number: page.number, size: page.size },
-      include: serviceIncludes(membershipIncludes(include)),
-    });
+    const reply = await this.services.request(
+      MEMBERSHIP.listMyMemberships,
+      {
+        page: { number: page.number, size: page.size },
+        include: serviceIncludes(membershipIncludes(include)),
+      },
+      { context },
+    );
     return membershipListDocument(reply, page, url, include);
   }
 
   @Get('organization-memberships/:id')
   @ApiOperation({ summary: 'Show a membership', description: '`include=user,teams`. 404 when not visible.' })
-  async show(@Param('id') id: string, @Query() query: QueryParams) {
+  async show(
+    @CurrentContext() context: RequestContext,
+    @Param('id') id: string,
+    @Query() query: QueryParams,
+  ) {
     const include = parseInclude(query, ['user', 'teams']);
-    const reply = await this.services.request(MEMBERSHIP.getMembership, {
-      membershipId: pathId(id),
-      include: serviceIncludes(membershipIncludes(include)),
-    });
+    const reply = await this.services.request(
+      MEMBERSHIP.getMembership,
+      {
+        membershipId: pathId(id),
+        include: serviceIncludes(membershipIncludes(include)),
+      },
+      { context },
+    );
     const data = membershipResource(reply.membership);
     return singleDocument(
       data,
@@ -130,7 +158,7 @@ export class OrganizationMembershipsController {
     description:
       '204. Cancels an invitation; removing your own is leaving (refused, 403, for the last owner).',
   })
-  async destroy(@Param('id') id: string): Promise<void> {
-    await this.services.request(MEMBERSHIP.removeMembership, { membershipId: pathId(id) });
+  async destroy(@CurrentContext() context: RequestContext, @Param('id') id: string): Promise<void> {
+    await this.services.request(MEMBERSHIP.removeMembership, { membershipId: pathId(id) }, { context });
   }
 }

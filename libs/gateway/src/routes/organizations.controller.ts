@@ -13,7 +13,7 @@ import {
 import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ServiceClient } from '../bus/service-client';
 import { JsonApiController } from '../http/json-api-controller';
-import { CurrentUrl } from '../http/request-context';
+import { CurrentContext, CurrentUrl, type RequestContext } from '../http/request-context';
 import { listDocument, singleDocument } from '../jsonapi/document';
 import { paginate, parsePage } from '../jsonapi/pagination';
 import { parseInclude, type QueryParams } from '../jsonapi/query-params';
@@ -58,18 +58,26 @@ export class OrganizationsController {
       '`q` (name or e-mail; wins over the others), `q[name]`, `q[email]`. Without `page[number]`/`page[size]` the ' +
       'whole list, without `meta.pagination` (TFC-API §1.5).',
   })
-  async list(@Query() query: QueryParams, @CurrentUrl() url: RequestUrl) {
+  async list(
+    @CurrentContext() context: RequestContext,
+    @Query() query: QueryParams,
+    @CurrentUrl() url: RequestUrl,
+  ) {
     parseInclude(query, []);
     const page = parsePage(query);
     const q = textParam(query, 'q', SEARCH_MAX);
     const qName = textParam(query, 'q[name]', SEARCH_MAX);
     const qEmail = textParam(query, 'q[email]', EMAIL_MAX);
-    const reply = await this.services.request(MEMBERSHIP.listOrganizations, {
-      ...(q ? { q } : {}),
-      ...(qName ? { qName } : {}),
-      ...(qEmail ? { qEmail } : {}),
-      ...(page.explicit ? { page: { number: page.number, size: page.size } } : {}),
-    });
+    const reply = await this.services.request(
+      MEMBERSHIP.listOrganizations,
+      {
+        ...(q ? { q } : {}),
+        ...(qName ? { qName } : {}),
+        ...(qEmail ? { qEmail } : {}),
+        ...(page.explicit ? { page: { number: page.number, size: page.size } } : {}),
+      },
+      { context },
+    );
     const data = reply.organizations.map(organizationResource);
     if (!page.explicit) return listDocument(data);
     return listDocument(data, { pagination: paginate(page, reply.total, url) });
@@ -82,16 +90,25 @@ export class OrganizationsController {
     description: '201 with the entitlement set in `included`; the caller is the first member of `owners`.',
   })
   @ApiJsonApiBody(createOrganizationBody)
-  async create(@JsonApiBody(createOrganizationBody) body: JsonApiInput<typeof createOrganizationBody>) {
+  async create(
+    @CurrentContext() context: RequestContext,
+    @JsonApiBody(createOrganizationBody) body: JsonApiInput<typeof createOrganizationBody>,
+  ) {
     const { name, email } = body.attributes;
-    const { organization } = await this.services.request(MEMBERSHIP.createOrganization, {
-      name,
-      email,
-      ...settingsOf(body.attributes),
-    });
-    const entitlements = await this.services.request(MEMBERSHIP.getEntitlements, {
-      organization: organization.name,
-    });
+    const { organization } = await this.services.request(
+      MEMBERSHIP.createOrganization,
+      {
+        name,
+        email,
+        ...settingsOf(body.attributes),
+      },
+      { context },
+    );
+    const entitlements = await this.services.request(
+      MEMBERSHIP.getEntitlements,
+      { organization: organization.name },
+      { context },
+    );
     return singleDocument(organizationResource(organization), {
       included: [entitlementSetResource(entitlements)],
     });
@@ -102,12 +119,24 @@ export class OrganizationsController {
     summary: 'Show an organization',
     description: '`include=entitlement_set`. 404 for non-members.',
   })
-  async show(@Param('organization_name') name: string, @Query() query: QueryParams) {
+  async show(
+    @CurrentContext() context: RequestContext,
+    @Param('organization_name') name: string,
+    @Query() query: QueryParams,
+  ) {
     const include = parseInclude(query, ORGANIZATION_INCLUDES);
     const organization = organizationPathName(name);
-    const { organization: view } = await this.services.request(MEMBERSHIP.getOrganization, { organization });
+    const { organization: view } = await this.services.request(
+      MEMBERSHIP.getOrganization,
+      { organization },
+      { context },
+    );
     if (include.length === 0) return singleDocument(organizationResource(view));
-    const entitlements = await this.services.request(MEMBERSHIP.getEntitlements, { organization });
+    const entitlements = await this.services.request(
+      MEMBERSHIP.getEntitlements,
+      { organization },
+      { context },
+    );
     return singleDocument(organizationResource(view), { included: [entitlementSetResource(entitlements)] });
   }
 
@@ -118,32 +147,46 @@ export class OrganizationsController {
   })
   @ApiJsonApiBody(updateOrganizationBody)
   async update(
+    @CurrentContext() context: RequestContext,
     @Param('organization_name') name: string,
     @JsonApiBody(updateOrganizationBody) body: JsonApiInput<typeof updateOrganizationBody>,
   ) {
     const organization = organizationPathName(name);
     const { name: newName, email } = body.attributes;
-    const { organization: view } = await this.services.request(MEMBERSHIP.updateOrganization, {
-      organization,
-      ...(newName !== undefined ? { name: newName } : {}),
-      ...(email !== undefined ? { email } : {}),
-      ...settingsOf(body.attributes),
-    });
+    const { organization: view } = await this.services.request(
+      MEMBERSHIP.updateOrganization,
+      {
+        organization,
+        ...(newName !== undefined ? { name: newName } : {}),
+        ...(email !== undefined ? { email } : {}),
+        ...settingsOf(body.attributes),
+      },
+      { context },
+    );
     return singleDocument(organizationResource(view));
   }
 
   @Delete(':organization_name')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'Delete an organization', description: 'Owners; 204.' })
-  async destroy(@Param('organization_name') name: string): Promise<void> {
+  async destroy(
+    @CurrentContext() context: RequestContext,
+    @Param('organization_name') name: string,
+  ): Promise<void> {
     // Its id, for its team tokens (the token service knows organizations by id); a caller who cannot see it gets
     // the same 404 the deletion would answer.
-    const { organization } = await this.services.request(MEMBERSHIP.getOrganization, {
-      organization: organizationPathName(name),
-    });
-    await this.services.request(MEMBERSHIP.deleteOrganization, { organization: organizationPathName(name) });
+    const { organization } = await this.services.request(
+      MEMBERSHIP.getOrganization,
+      { organization: organizationPathName(name) },
+      { context },
+    );
+    await this.services.request(
+      MEMBERSHIP.deleteOrganization,
+      { organization: organizationPathName(name) },
+      { context },
+    );
     // Its teams' tokens stop working on the very next request.
-    await this.teamTokens.closeTokensOf({ organizationId: organization.id });
+    await this.teamTokens.closeTokensOf({ organizationId: organization.id }, context);
   }
 
   @Get(':organization_name/entitlement-set')
@@ -151,10 +194,12 @@ export class OrganizationsController {
     summary: "An organization's entitlement set",
     description: 'Members. Terraform CLI reads `operations` and `state-storage` from it.',
   })
-  async entitlements(@Param('organization_name') name: string) {
-    const view = await this.services.request(MEMBERSHIP.getEntitlements, {
-      organization: organizationPathName(name),
-    });
+  async entitlements(@CurrentContext() context: RequestContext, @Param('organization_name') name: string) {
+    const view = await this.services.request(
+      MEMBERSHIP.getEntitlements,
+      { organization: organizationPathName(name) },
+      { context },
+    );
     return singleDocument(entitlementSetResource(view));
   }
 }

@@ -12,10 +12,11 @@ import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import { notFound } from '../errors/json-api-error';
 import { JsonApiController } from '../http/json-api-controller';
 import {
+  CurrentContext,
   CurrentPrincipal,
   type Principal,
   PublicRoute,
-  requestContextOf,
+  type RequestContext,
   userIdOf,
 } from '../http/request-context';
 import { listDocument, singleDocument } from '../jsonapi/document';
@@ -55,25 +56,30 @@ export class SessionController {
   })
   @ApiJsonApiBody(createSessionBody)
   async create(
+    @CurrentContext() context: RequestContext,
     @JsonApiBody(createSessionBody) body: JsonApiInput<typeof createSessionBody>,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const auth = await this.services.request(IDENTITY.authenticate, body.attributes);
+    const auth = await this.services.request(IDENTITY.authenticate, body.attributes, { context });
     // A second factor is owed: the session proves only the password, and can do nothing but complete it.
-    const started = await this.services.request(TOKEN.startSession, {
-      userId: auth.userId,
-      requestId: randomUUID(),
-      ...(userAgentOf(request) ? { userAgent: userAgentOf(request) } : {}),
-      ...(auth.twoFactorRequired ? { twoFactorPending: true as const } : {}),
-    });
+    const started = await this.services.request(
+      TOKEN.startSession,
+      {
+        userId: auth.userId,
+        requestId: randomUUID(),
+        ...(userAgentOf(request) ? { userAgent: userAgentOf(request) } : {}),
+        ...(auth.twoFactorRequired ? { twoFactorPending: true as const } : {}),
+      },
+      { context },
+    );
     if (auth.twoFactorRequired && auth.twoFactorDelivery === 'sms')
       // The login code goes out at once; a failure (the SMS limits) leaves the user the resend route.
       await this.services
         .request(
           TWO_FACTOR.sendSmsCode,
           { userId: auth.userId },
-          { actor: { kind: 'user', id: auth.userId } },
+          { context, actor: { kind: 'user', id: auth.userId } },
         )
         .catch(() => undefined);
     setSessionCookie(request, reply, started.token, this.config.cookieSecure);
@@ -89,17 +95,22 @@ export class SessionController {
   @ApiOperation({ summary: 'Log out', description: 'Ends the current session and clears the cookie.' })
   async destroy(
     @CurrentPrincipal() principal: Principal,
+    @CurrentContext() context: RequestContext,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<void> {
     // Only a browser session can log out; an API token is revoked through its own route.
     if (principal.kind !== 'session') throw notFound();
-    await this.services.request(TOKEN.endSession, {
-      userId: principal.userId,
-      sessionId: principal.sessionId,
-      reason: 'logout',
-    });
-    const hash = requestContextOf(request).credentialHash;
+    await this.services.request(
+      TOKEN.endSession,
+      {
+        userId: principal.userId,
+        sessionId: principal.sessionId,
+        reason: 'logout',
+      },
+      { context },
+    );
+    const hash = context.credentialHash;
     if (hash) this.cache.evictCredential(hash);
     this.cache.evictSession(principal.sessionId);
     clearSessionCookie(request, reply, this.config.cookieSecure);
@@ -122,11 +133,15 @@ export class AccountSessionsController {
 
   @Get()
   @ApiOperation({ summary: 'List my sessions', description: 'The current one has `current: true`.' })
-  async list(@CurrentPrincipal() principal: Principal) {
-    const { sessions } = await this.services.request(TOKEN.listSessions, {
-      userId: userIdOf(principal),
-      currentSessionId: principal.kind === 'session' ? principal.sessionId : undefined,
-    });
+  async list(@CurrentPrincipal() principal: Principal, @CurrentContext() context: RequestContext) {
+    const { sessions } = await this.services.request(
+      TOKEN.listSessions,
+      {
+        userId: userIdOf(principal),
+        currentSessionId: principal.kind === 'session' ? principal.sessionId : undefined,
+      },
+      { context },
+    );
     return listDocument(sessions.map(sessionResource));
   }
 
@@ -135,6 +150,7 @@ export class AccountSessionsController {
   @ApiOperation({ summary: 'End one of my sessions', description: '404 for a session that is not mine.' })
   async end(
     @CurrentPrincipal() principal: Principal,
+    @CurrentContext() context: RequestContext,
     @Param('id') id: string,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -142,11 +158,15 @@ export class AccountSessionsController {
     const userId = userIdOf(principal);
     const sessionId = pathId(id);
     const current = principal.kind === 'session' && sessionId === principal.sessionId;
-    await this.services.request(TOKEN.endSession, {
-      userId,
-      sessionId,
-      reason: current ? 'logout' : 'revoked',
-    });
+    await this.services.request(
+      TOKEN.endSession,
+      {
+        userId,
+        sessionId,
+        reason: current ? 'logout' : 'revoked',
+      },
+      { context },
+    );
     this.cache.evictSession(sessionId);
     if (current) clearSessionCookie(request, reply, this.config.cookieSecure);
   }

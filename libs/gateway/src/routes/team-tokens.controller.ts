@@ -1,9 +1,7 @@
 import {
   MEMBERSHIP,
-  type MembershipMessages,
   TEAM_TOKEN,
   TEAM_TOKEN_DESCRIPTION_MAX,
-  type TeamTokenMessages,
   type TeamTokenView,
   type TeamView,
 } from '@idp/contracts';
@@ -30,7 +28,7 @@ import { ServiceClient } from '../bus/service-client';
 import { invalidAttribute, JsonApiException, notFound } from '../errors/json-api-error';
 import { isCodedErrorLike } from '../errors/rpc-error';
 import { JsonApiController } from '../http/json-api-controller';
-import { CurrentUrl } from '../http/request-context';
+import { CurrentContext, CurrentUrl, type RequestContext } from '../http/request-context';
 import { listDocument, singleDocument } from '../jsonapi/document';
 import { paginate, parsePage, slicePage } from '../jsonapi/pagination';
 import { invalidParameter, parseFilter, type QueryParams, singleParam } from '../jsonapi/query-params';
@@ -138,19 +136,6 @@ const parseExpiryStatuses = (query: QueryParams): ExpiryStatus[] | undefined => 
 const compareOptional = (a: string | null, b: string | null): number =>
   a === b ? 0 : a === null ? 1 : b === null ? -1 : a < b ? -1 : 1;
 
-/** The messages these routes send (until they are part of the gateway's `ServiceMessages`). */
-type Messages = TeamTokenMessages &
-  Pick<
-    MembershipMessages,
-    typeof MEMBERSHIP.getTeam | typeof MEMBERSHIP.getOrganization | typeof MEMBERSHIP.listTeams
-  >;
-
-/** `ServiceClient.request` typed by `Messages`, whether or not `ServiceMessages` knows these patterns yet. */
-type TeamTokenRequest = <P extends keyof Messages>(
-  pattern: P,
-  payload: Omit<Messages[P]['request'], 'meta'>,
-) => Promise<Messages[P]['reply']>;
-
 const isNotFound = (err: unknown): boolean => isCodedErrorLike(err) && err.code === 'TOKEN.NOT_FOUND';
 /** `manageableTeam`'s refusals: the gateway's own 404, or the membership service's `*.NOT_FOUND`. */
 const isTeamNotFound = (err: unknown): boolean =>
@@ -166,24 +151,16 @@ const isTeamNotFound = (err: unknown): boolean =>
  */
 @Injectable()
 export class TeamTokenAccess {
-  readonly request: TeamTokenRequest;
   private readonly logger = new Logger('gateway.team-tokens');
 
   constructor(
-    services: ServiceClient,
+    private readonly services: ServiceClient,
     @Inject(CREDENTIAL_CACHE) private readonly cache: CredentialCache,
-  ) {
-    this.request = ((pattern: string, payload: object) =>
-      (services.request as (p: string, b: object) => Promise<unknown>).call(
-        services,
-        pattern,
-        payload,
-      )) as TeamTokenRequest;
-  }
+  ) {}
 
   /** The team, when the caller may manage its tokens; 404 otherwise. */
-  async manageableTeam(teamId: string): Promise<TeamView> {
-    const { team } = await this.request(MEMBERSHIP.getTeam, { teamId: pathId(teamId) });
+  async manageableTeam(teamId: string, context: RequestContext): Promise<TeamView> {
+    const { team } = await this.services.request(MEMBERSHIP.getTeam, { teamId: pathId(teamId) }, { context });
     if (!team.permissions.canUpdateApiToken) throw notFound();
     return team;
   }
@@ -192,22 +169,29 @@ export class TeamTokenAccess {
    * A team token the caller may manage, with its team; undefined when there is no such team token at all. A `team-…`
    * id names that team's legacy token (TFC-API §4: "for legacy team tokens, a team id").
    */
-  async manageableToken(tokenId: string): Promise<{ token: TeamTokenView; team: TeamView } | undefined> {
+  async manageableToken(
+    tokenId: string,
+    context: RequestContext,
+  ): Promise<{ token: TeamTokenView; team: TeamView } | undefined> {
     let token: TeamTokenView;
     try {
       token = tokenId.startsWith('team-')
-        ? await this.request(TEAM_TOKEN.getLegacyTeamToken, { teamId: tokenId })
-        : await this.request(TEAM_TOKEN.getTeamToken, { tokenId });
+        ? await this.services.request(TEAM_TOKEN.getLegacyTeamToken, { teamId: tokenId }, { context })
+        : await this.services.request(TEAM_TOKEN.getTeamToken, { tokenId }, { context });
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
     }
-    return { token, team: await this.manageableTeam(token.teamId) };
+    return { token, team: await this.manageableTeam(token.teamId, context) };
   }
 
   /** Revokes team tokens and evicts them from this gateway's verification cache (the others on `token.events`). */
-  async revoke(tokenIds: string[]): Promise<void> {
-    const { tokenIds: revoked } = await this.request(TEAM_TOKEN.deleteTeamTokens, { tokenIds });
+  async revoke(tokenIds: string[], context: RequestContext): Promise<void> {
+    const { tokenIds: revoked } = await this.services.request(
+      TEAM_TOKEN.deleteTeamTokens,
+      { tokenIds },
+      { context },
+    );
     for (const id of revoked) this.cache.evictToken(id);
   }
 
@@ -217,9 +201,12 @@ export class TeamTokenAccess {
    * reaction to `TeamDeleted` / `OrganizationDeleted` does the same later, idempotently). A failure here is logged,
    * not answered: the deletion happened, and that reaction still revokes them.
    */
-  async closeTokensOf(target: { teamId: string } | { organizationId: string }): Promise<void> {
+  async closeTokensOf(
+    target: { teamId: string } | { organizationId: string },
+    context: RequestContext,
+  ): Promise<void> {
     try {
-      const { tokenIds } = await this.request(TEAM_TOKEN.closeTeamTokens, target);
+      const { tokenIds } = await this.services.request(TEAM_TOKEN.closeTeamTokens, target, { context });
       this.evict(tokenIds);
     } catch (err) {
       this.logger.warn(
@@ -244,7 +231,10 @@ export class TeamTokenAccess {
 @JsonApiController()
 @UseInterceptors(NoStore)
 export class TeamTokensController {
-  constructor(private readonly access: TeamTokenAccess) {}
+  constructor(
+    private readonly services: ServiceClient,
+    private readonly access: TeamTokenAccess,
+  ) {}
 
   @Post('teams/:team_id/authentication-tokens')
   @HttpCode(HttpStatus.CREATED)
@@ -254,12 +244,16 @@ export class TeamTokensController {
       '201 with the secret in `token` (shown once). The description is unique within the team: a duplicate is 422 `invalid attributes` / `Validation failed: Description has already been taken`. 404 unless the caller may manage the team tokens.',
   })
   @ApiJsonApiBody(createTeamTokenBody)
-  async create(@Param('team_id') teamId: string, @Body() raw: unknown) {
+  async create(
+    @CurrentContext() context: RequestContext,
+    @Param('team_id') teamId: string,
+    @Body() raw: unknown,
+  ) {
     const body: JsonApiInput<typeof createTeamTokenBody> = bodyPipe.transform(raw);
-    const team = await this.access.manageableTeam(teamId);
+    const team = await this.access.manageableTeam(teamId, context);
     const description = body.attributes.description?.trim();
     if (!description) throw invalidAttribute('description', "Description can't be blank");
-    return this.issue(team, description, body.attributes.expiredAt);
+    return this.issue(team, description, body.attributes.expiredAt, context);
   }
 
   @Post('teams/:team_id/authentication-token')
@@ -270,12 +264,16 @@ export class TeamTokensController {
       '201 with the secret in `token` (shown once), `description: null`; the previous legacy token stops working at once.',
   })
   @ApiJsonApiBody(createLegacyTeamTokenBody)
-  async createLegacy(@Param('team_id') teamId: string, @Body() raw: unknown) {
+  async createLegacy(
+    @CurrentContext() context: RequestContext,
+    @Param('team_id') teamId: string,
+    @Body() raw: unknown,
+  ) {
     const body: JsonApiInput<typeof createLegacyTeamTokenBody> = legacyBodyPipe.transform(
       raw === undefined || raw === null ? { data: { type: '' } } : raw,
     );
-    const team = await this.access.manageableTeam(teamId);
-    return this.issue(team, null, body.attributes.expiredAt);
+    const team = await this.access.manageableTeam(teamId, context);
+    return this.issue(team, null, body.attributes.expiredAt, context);
   }
 
   @Get('teams/:team_id/authentication-token')
@@ -283,18 +281,29 @@ export class TeamTokensController {
     summary: 'Show the legacy team token',
     description: '`token` is null. 404 when there is none.',
   })
-  async showLegacy(@Param('team_id') teamId: string) {
-    const team = await this.access.manageableTeam(teamId);
-    const token = await this.access.request(TEAM_TOKEN.getLegacyTeamToken, { teamId: team.id });
+  async showLegacy(@CurrentContext() context: RequestContext, @Param('team_id') teamId: string) {
+    const team = await this.access.manageableTeam(teamId, context);
+    const token = await this.services.request(
+      TEAM_TOKEN.getLegacyTeamToken,
+      { teamId: team.id },
+      { context },
+    );
     return singleDocument(teamTokenResource(token, team.organizationName));
   }
 
   @Delete('teams/:team_id/authentication-token')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'Delete the legacy team token', description: '204; 404 when there is none.' })
-  async destroyLegacy(@Param('team_id') teamId: string): Promise<void> {
-    const team = await this.access.manageableTeam(teamId);
-    const { tokenIds } = await this.access.request(TEAM_TOKEN.deleteLegacyTeamToken, { teamId: team.id });
+  async destroyLegacy(
+    @CurrentContext() context: RequestContext,
+    @Param('team_id') teamId: string,
+  ): Promise<void> {
+    const team = await this.access.manageableTeam(teamId, context);
+    const { tokenIds } = await this.services.request(
+      TEAM_TOKEN.deleteLegacyTeamToken,
+      { teamId: team.id },
+      { context },
+    );
     this.access.evict(tokenIds);
   }
 
@@ -308,6 +317,7 @@ export class TeamTokensController {
   @ApiQuery({ name: 'sort', required: false })
   @ApiQuery({ name: 'filter[expiry_status]', required: false })
   async list(
+    @CurrentContext() context: RequestContext,
     @Param('organization_name') name: string,
     @Query() query: QueryParams,
     @CurrentUrl() url: RequestUrl,
@@ -316,20 +326,26 @@ export class TeamTokensController {
     const sort = parseSort(query);
     const statuses = parseExpiryStatuses(query);
     const q = singleParam(query, 'q')?.trim().toLowerCase();
-    const { organization } = await this.access.request(MEMBERSHIP.getOrganization, {
-      organization: pathId(name),
-    });
+    const { organization } = await this.services.request(
+      MEMBERSHIP.getOrganization,
+      { organization: pathId(name) },
+      { context },
+    );
     const teams = new Map(
-      (await this.teamsOf(organization.name))
+      (await this.teamsOf(organization.name, context))
         .filter((t) => t.permissions.canUpdateApiToken)
         .filter((t) => !q || t.name.toLowerCase().includes(q))
         .map((t) => [t.id, t]),
     );
     const { tokens } = teams.size
-      ? await this.access.request(TEAM_TOKEN.listTeamTokens, {
-          organizationId: organization.id,
-          teamIds: [...teams.keys()],
-        })
+      ? await this.services.request(
+          TEAM_TOKEN.listTeamTokens,
+          {
+            organizationId: organization.id,
+            teamIds: [...teams.keys()],
+          },
+          { context },
+        )
       : { tokens: [] as TeamTokenView[] };
     const now = Date.now();
     const selected = statuses
@@ -365,18 +381,21 @@ export class TeamTokensController {
       'Body: `{"data":[{"type":"authentication-tokens","id":"at-…"}]}`. 204; 404 (nothing deleted) when any is unknown, of another organization, or not manageable by the caller.',
   })
   async destroyMany(
+    @CurrentContext() context: RequestContext,
     @Param('organization_name') name: string,
     @JsonApiIdentifiers({ type: 'authentication-tokens', max: LIST_MAX, id: /^[A-Za-z0-9_-]{1,64}$/ })
     identifiers: ResourceIdentifier[],
   ): Promise<void> {
-    const { organization } = await this.access.request(MEMBERSHIP.getOrganization, {
-      organization: pathId(name),
-    });
+    const { organization } = await this.services.request(
+      MEMBERSHIP.getOrganization,
+      { organization: pathId(name) },
+      { context },
+    );
     const ids = [...new Set(identifiers.map((i) => i.id))];
     const manageable = new Map<string, boolean>();
     for (const id of ids) {
-      const found = await this.access
-        .request(TEAM_TOKEN.getTeamToken, { tokenId: id })
+      const found = await this.services
+        .request(TEAM_TOKEN.getTeamToken, { tokenId: id }, { context })
         .catch((err: unknown) => {
           if (isNotFound(err)) return undefined;
           throw err;
@@ -385,7 +404,7 @@ export class TeamTokensController {
       if (!manageable.has(found.teamId))
         manageable.set(
           found.teamId,
-          await this.access.manageableTeam(found.teamId).then(
+          await this.access.manageableTeam(found.teamId, context).then(
             () => true,
             (err: unknown) => {
               // Not visible or not manageable: 404 like an unknown id. Anything else (an outage) is answered as such.
@@ -396,29 +415,42 @@ export class TeamTokensController {
         );
       if (!manageable.get(found.teamId)) throw notFound();
     }
-    await this.access.revoke(ids);
+    await this.access.revoke(ids, context);
   }
 
-  private async issue(team: TeamView, description: string | null, expiredAt: string | null | undefined) {
-    const created = await this.access.request(TEAM_TOKEN.createTeamToken, {
-      teamId: team.id,
-      organizationId: team.organizationId,
-      description,
-      ...(expiredAt !== undefined ? { expiredAt } : {}),
-      requestId: randomUUID(),
-    });
+  private async issue(
+    team: TeamView,
+    description: string | null,
+    expiredAt: string | null | undefined,
+    context: RequestContext,
+  ) {
+    const created = await this.services.request(
+      TEAM_TOKEN.createTeamToken,
+      {
+        teamId: team.id,
+        organizationId: team.organizationId,
+        description,
+        ...(expiredAt !== undefined ? { expiredAt } : {}),
+        requestId: randomUUID(),
+      },
+      { context },
+    );
     if (created.replacedTokenId) this.access.evict([created.replacedTokenId]);
     return singleDocument(teamTokenResource(created.token, team.organizationName, created.secret));
   }
 
   /** Every team of the organization the caller can see (all pages). */
-  private async teamsOf(organization: string): Promise<TeamView[]> {
+  private async teamsOf(organization: string, context: RequestContext): Promise<TeamView[]> {
     const out: TeamView[] = [];
     for (let number = 1; ; number++) {
-      const list = await this.access.request(MEMBERSHIP.listTeams, {
-        organization,
-        page: { number, size: 100 },
-      });
+      const list = await this.services.request(
+        MEMBERSHIP.listTeams,
+        {
+          organization,
+          page: { number, size: 100 },
+        },
+        { context },
+      );
       out.push(...list.teams);
       if (list.teams.length < 100) return out;
     }

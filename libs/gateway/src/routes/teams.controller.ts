@@ -14,7 +14,7 @@ import { ApiBearerAuth, ApiBody, ApiConsumes, ApiCookieAuth, ApiOperation, ApiTa
 import { ServiceClient } from '../bus/service-client';
 import { JSON_API_MEDIA_TYPE } from '../errors/json-api-error';
 import { JsonApiController } from '../http/json-api-controller';
-import { CurrentUrl } from '../http/request-context';
+import { CurrentContext, CurrentUrl, type RequestContext } from '../http/request-context';
 import { listDocument, singleDocument } from '../jsonapi/document';
 import { paginate, parsePage } from '../jsonapi/pagination';
 import { parseInclude, type QueryParams } from '../jsonapi/query-params';
@@ -105,6 +105,7 @@ export class TeamsController {
       'Secret teams only for their members and those who may see them.',
   })
   async list(
+    @CurrentContext() context: RequestContext,
     @Param('organization_name') name: string,
     @Query() query: QueryParams,
     @CurrentUrl() url: RequestUrl,
@@ -113,13 +114,17 @@ export class TeamsController {
     const page = parsePage(query);
     const q = textParam(query, 'q', SEARCH_MAX);
     const names = listFilter(query, 'names', TEAM_NAME_MAX);
-    const reply = await this.services.request(MEMBERSHIP.listTeams, {
-      organization: organizationPathName(name),
-      ...(q ? { q } : {}),
-      ...(names ? { names } : {}),
-      page: { number: page.number, size: page.size },
-      include: serviceIncludes(teamIncludes(include)),
-    });
+    const reply = await this.services.request(
+      MEMBERSHIP.listTeams,
+      {
+        organization: organizationPathName(name),
+        ...(q ? { q } : {}),
+        ...(names ? { names } : {}),
+        page: { number: page.number, size: page.size },
+        include: serviceIncludes(teamIncludes(include)),
+      },
+      { context },
+    );
     const data = reply.teams.map(teamResource);
     return listDocument(data, {
       pagination: paginate(page, reply.total, url),
@@ -137,25 +142,38 @@ export class TeamsController {
   })
   @ApiJsonApiBody(createTeamBody)
   async create(
+    @CurrentContext() context: RequestContext,
     @Param('organization_name') name: string,
     @JsonApiBody(createTeamBody) body: JsonApiInput<typeof createTeamBody>,
   ) {
-    const reply = await this.services.request(MEMBERSHIP.createTeam, {
-      organization: organizationPathName(name),
-      ...teamChanges(body.attributes),
-      name: body.attributes.name,
-    });
+    const reply = await this.services.request(
+      MEMBERSHIP.createTeam,
+      {
+        organization: organizationPathName(name),
+        ...teamChanges(body.attributes),
+        name: body.attributes.name,
+      },
+      { context },
+    );
     return singleDocument(teamResource(reply.team));
   }
 
   @Get('teams/:team_id')
   @ApiOperation({ summary: 'Show a team', description: '`include=users,organization-memberships`.' })
-  async show(@Param('team_id') teamId: string, @Query() query: QueryParams) {
+  async show(
+    @CurrentContext() context: RequestContext,
+    @Param('team_id') teamId: string,
+    @Query() query: QueryParams,
+  ) {
     const include = parseInclude(query, TEAM_INCLUDES);
-    const reply = await this.services.request(MEMBERSHIP.getTeam, {
-      teamId: pathId(teamId),
-      include: serviceIncludes(teamIncludes(include)),
-    });
+    const reply = await this.services.request(
+      MEMBERSHIP.getTeam,
+      {
+        teamId: pathId(teamId),
+        include: serviceIncludes(teamIncludes(include)),
+      },
+      { context },
+    );
     const data = teamResource(reply.team);
     return singleDocument(data, teamIncluded([data], reply.included, include));
   }
@@ -164,23 +182,28 @@ export class TeamsController {
   @ApiOperation({ summary: 'Update a team', description: 'All attributes optional.' })
   @ApiJsonApiBody(updateTeamBody)
   async update(
+    @CurrentContext() context: RequestContext,
     @Param('team_id') teamId: string,
     @JsonApiBody(updateTeamBody) body: JsonApiInput<typeof updateTeamBody>,
   ) {
-    const reply = await this.services.request(MEMBERSHIP.updateTeam, {
-      teamId: pathId(teamId),
-      ...teamChanges(body.attributes),
-    });
+    const reply = await this.services.request(
+      MEMBERSHIP.updateTeam,
+      {
+        teamId: pathId(teamId),
+        ...teamChanges(body.attributes),
+      },
+      { context },
+    );
     return singleDocument(teamResource(reply.team));
   }
 
   @Delete('teams/:team_id')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'Delete a team', description: '204. The owners team cannot be deleted.' })
-  async destroy(@Param('team_id') teamId: string): Promise<void> {
-    await this.services.request(MEMBERSHIP.deleteTeam, { teamId: pathId(teamId) });
+  async destroy(@CurrentContext() context: RequestContext, @Param('team_id') teamId: string): Promise<void> {
+    await this.services.request(MEMBERSHIP.deleteTeam, { teamId: pathId(teamId) }, { context });
     // Its tokens stop working on the very next request (TFC-API §5.1).
-    await this.teamTokens.closeTokensOf({ teamId: pathId(teamId) });
+    await this.teamTokens.closeTokensOf({ teamId: pathId(teamId) }, context);
   }
 
   @Post('teams/:team_id/relationships/users')
@@ -192,10 +215,15 @@ export class TeamsController {
   @ApiConsumes(JSON_API_MEDIA_TYPE, 'application/json')
   @identifierList('users', 'ada')
   async addUsers(
+    @CurrentContext() context: RequestContext,
     @Param('team_id') teamId: string,
     @JsonApiIdentifiers({ type: 'users', max: LIST_MAX, id: RESOURCE_ID }) users: ResourceIdentifier[],
   ): Promise<void> {
-    await this.services.request(MEMBERSHIP.addTeamMembers, { teamId: pathId(teamId), usernames: ids(users) });
+    await this.services.request(
+      MEMBERSHIP.addTeamMembers,
+      { teamId: pathId(teamId), usernames: ids(users) },
+      { context },
+    );
   }
 
   @Delete('teams/:team_id/relationships/users')
@@ -207,13 +235,18 @@ export class TeamsController {
   @ApiConsumes(JSON_API_MEDIA_TYPE, 'application/json')
   @identifierList('users', 'ada')
   async removeUsers(
+    @CurrentContext() context: RequestContext,
     @Param('team_id') teamId: string,
     @JsonApiIdentifiers({ type: 'users', max: LIST_MAX, id: RESOURCE_ID }) users: ResourceIdentifier[],
   ): Promise<void> {
-    await this.services.request(MEMBERSHIP.removeTeamMembers, {
-      teamId: pathId(teamId),
-      usernames: ids(users),
-    });
+    await this.services.request(
+      MEMBERSHIP.removeTeamMembers,
+      {
+        teamId: pathId(teamId),
+        usernames: ids(users),
+      },
+      { context },
+    );
   }
 
   @Post('teams/:team_id/relationships/organization-memberships')
@@ -225,14 +258,19 @@ export class TeamsController {
   @ApiConsumes(JSON_API_MEDIA_TYPE, 'application/json')
   @identifierList('organization-memberships', 'ou-1a2b3c4d5e6f7g8h')
   async addMemberships(
+    @CurrentContext() context: RequestContext,
     @Param('team_id') teamId: string,
     @JsonApiIdentifiers({ type: 'organization-memberships', max: LIST_MAX, id: RESOURCE_ID })
     memberships: ResourceIdentifier[],
   ): Promise<void> {
-    await this.services.request(MEMBERSHIP.addTeamMembers, {
-      teamId: pathId(teamId),
-      membershipIds: ids(memberships),
-    });
+    await this.services.request(
+      MEMBERSHIP.addTeamMembers,
+      {
+        teamId: pathId(teamId),
+        membershipIds: ids(memberships),
+      },
+      { context },
+    );
   }
 
   @Delete('teams/:team_id/relationships/organization-memberships')
@@ -241,14 +279,19 @@ export class TeamsController {
   @ApiConsumes(JSON_API_MEDIA_TYPE, 'application/json')
   @identifierList('organization-memberships', 'ou-1a2b3c4d5e6f7g8h')
   async removeMemberships(
+    @CurrentContext() context: RequestContext,
     @Param('team_id') teamId: string,
     @JsonApiIdentifiers({ type: 'organization-memberships', max: LIST_MAX, id: RESOURCE_ID })
     memberships: ResourceIdentifier[],
   ): Promise<void> {
-    await this.services.request(MEMBERSHIP.removeTeamMembers, {
-      teamId: pathId(teamId),
-      membershipIds: ids(memberships),
-    });
+    await this.services.request(
+      MEMBERSHIP.removeTeamMembers,
+      {
+        teamId: pathId(teamId),
+        membershipIds: ids(memberships),
+      },
+      { context },
+    );
   }
 
   @Get('teams/:team_id/relationships/organization-memberships')
@@ -257,6 +300,7 @@ export class TeamsController {
     description: '`filter[status]` (`invited`|`active`), `include=user,teams`, pagination.',
   })
   async listMemberships(
+    @CurrentContext() context: RequestContext,
     @Param('team_id') teamId: string,
     @Query() query: QueryParams,
     @CurrentUrl() url: RequestUrl,
@@ -264,12 +308,16 @@ export class TeamsController {
     const include = parseInclude(query, ['user', 'teams']);
     const page = parsePage(query);
     const status = statusFilter(query, ['invited', 'active'] as const);
-    const reply = await this.services.request(MEMBERSHIP.listTeamMemberships, {
-      teamId: pathId(teamId),
-      ...(status ? { status } : {}),
-      page: { number: page.number, size: page.size },
-      include: serviceIncludes(membershipIncludes(include)),
-    });
+    const reply = await this.services.request(
+      MEMBERSHIP.listTeamMemberships,
+      {
+        teamId: pathId(teamId),
+        ...(status ? { status } : {}),
+        page: { number: page.number, size: page.size },
+        include: serviceIncludes(membershipIncludes(include)),
+      },
+      { context },
+    );
     return membershipListDocument(reply, page, url, include);
   }
 }

@@ -12,7 +12,14 @@ import { resetSeconds } from '../rate-limit/rate-limit-headers';
 import { clientNetwork } from '../rate-limit/rate-limit-key';
 import { TokenBucketLimiter } from '../rate-limit/token-bucket';
 import { JsonApiController } from '../http/json-api-controller';
-import { CurrentPrincipal, type Principal, requestContextOf, userIdOf } from '../http/request-context';
+import {
+  CurrentContext,
+  CurrentPrincipal,
+  type Principal,
+  type RequestContext,
+  requestContextOf,
+  userIdOf,
+} from '../http/request-context';
 import { singleDocument } from '../jsonapi/document';
 import { resource } from '../jsonapi/resource';
 import { toTimestamp } from '../jsonapi/timestamp';
@@ -97,17 +104,22 @@ export class AccountTwoFactorController {
   @ApiJsonApiBody(enrolTwoFactorBody)
   async enrol(
     @CurrentPrincipal() principal: Principal,
+    @CurrentContext() context: RequestContext,
     @JsonApiBody(enrolTwoFactorBody) body: JsonApiInput<typeof enrolTwoFactorBody>,
     @Req() request: FastifyRequest,
   ) {
     const userId = userIdOf(principal);
     const { delivery, smsNumber } = body.attributes;
     if (delivery === 'sms') drawSmsBudget(request);
-    const enrolment = await this.services.request(TWO_FACTOR.startEnrolment, {
-      userId,
-      delivery,
-      ...(smsNumber !== undefined ? { smsNumber } : {}),
-    });
+    const enrolment = await this.services.request(
+      TWO_FACTOR.startEnrolment,
+      {
+        userId,
+        delivery,
+        ...(smsNumber !== undefined ? { smsNumber } : {}),
+      },
+      { context },
+    );
     return singleDocument(await enrolmentResource(userId, enrolment));
   }
 
@@ -120,13 +132,18 @@ export class AccountTwoFactorController {
   @ApiJsonApiBody(twoFactorCodeBody)
   async enable(
     @CurrentPrincipal() principal: Principal,
+    @CurrentContext() context: RequestContext,
     @JsonApiBody(twoFactorCodeBody) body: JsonApiInput<typeof twoFactorCodeBody>,
   ) {
     const userId = userIdOf(principal);
-    const { account, recoveryCodes } = await this.services.request(TWO_FACTOR.enable, {
-      userId,
-      code: body.attributes.code,
-    });
+    const { account, recoveryCodes } = await this.services.request(
+      TWO_FACTOR.enable,
+      {
+        userId,
+        code: body.attributes.code,
+      },
+      { context },
+    );
     return singleDocument(
       resource('two-factor-settings', userId, {
         enabled: account.twoFactor.enabled,
@@ -142,9 +159,13 @@ export class AccountTwoFactorController {
     summary: 'Resend the SMS verification code',
     description: 'For a pending SMS enrolment; 5 a minute and 10 an hour per user (429 beyond).',
   })
-  async resend(@CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest): Promise<void> {
+  async resend(
+    @CurrentPrincipal() principal: Principal,
+    @CurrentContext() context: RequestContext,
+    @Req() request: FastifyRequest,
+  ): Promise<void> {
     drawSmsBudget(request);
-    await this.services.request(TWO_FACTOR.sendSmsCode, { userId: userIdOf(principal) });
+    await this.services.request(TWO_FACTOR.sendSmsCode, { userId: userIdOf(principal) }, { context });
   }
 
   @Post('two-factor/recovery-codes')
@@ -156,13 +177,18 @@ export class AccountTwoFactorController {
   @ApiJsonApiBody(twoFactorPasswordBody)
   async regenerate(
     @CurrentPrincipal() principal: Principal,
+    @CurrentContext() context: RequestContext,
     @JsonApiBody(twoFactorPasswordBody) body: JsonApiInput<typeof twoFactorPasswordBody>,
   ) {
     const userId = userIdOf(principal);
-    const { recoveryCodes } = await this.services.request(TWO_FACTOR.regenerateRecoveryCodes, {
-      userId,
-      password: body.attributes.password,
-    });
+    const { recoveryCodes } = await this.services.request(
+      TWO_FACTOR.regenerateRecoveryCodes,
+      {
+        userId,
+        password: body.attributes.password,
+      },
+      { context },
+    );
     return singleDocument(resource('two-factor-settings', userId, { recoveryCodes }));
   }
 
@@ -176,6 +202,7 @@ export class AccountTwoFactorController {
   @ApiJsonApiBody(twoFactorPasswordBody)
   async disable(
     @CurrentPrincipal() principal: Principal,
+    @CurrentContext() context: RequestContext,
     @JsonApiBody(twoFactorPasswordBody) body: JsonApiInput<typeof twoFactorPasswordBody>,
   ): Promise<void> {
     const userId = userIdOf(principal);
@@ -183,7 +210,7 @@ export class AccountTwoFactorController {
     const { organizations } = await this.services.request(
       MEMBERSHIP.userOwnerships,
       { userId },
-      { actor: { kind: 'system', id: 'gateway' } },
+      { context, actor: { kind: 'system', id: 'gateway' } },
     );
     const requiring = organizations.filter((o) => o.twoFactorRequired).map((o) => o.name);
     if (requiring.length)
@@ -193,7 +220,11 @@ export class AccountTwoFactorController {
           detail: `Two-factor authentication cannot be disabled while you own an organization that requires it: ${requiring.join(', ')}`,
         },
       ]);
-    await this.services.request(TWO_FACTOR.disable, { userId, password: body.attributes.password });
+    await this.services.request(
+      TWO_FACTOR.disable,
+      { userId, password: body.attributes.password },
+      { context },
+    );
   }
 }
 
@@ -223,15 +254,19 @@ export class SessionTwoFactorController {
   @ApiJsonApiBody(twoFactorCodeBody)
   async code(
     @CurrentPrincipal() principal: Principal,
+    @CurrentContext() context: RequestContext,
     @JsonApiBody(twoFactorCodeBody) body: JsonApiInput<typeof twoFactorCodeBody>,
-    @Req() request: FastifyRequest,
   ) {
     const session = this.pendingSession(principal);
-    await this.services.request(TWO_FACTOR.verifyCode, {
-      userId: session.userId,
-      code: body.attributes.code,
-    });
-    return this.complete(session, request);
+    await this.services.request(
+      TWO_FACTOR.verifyCode,
+      {
+        userId: session.userId,
+        code: body.attributes.code,
+      },
+      { context },
+    );
+    return this.complete(session, context);
   }
 
   @Post('two-factor-recovery')
@@ -244,15 +279,19 @@ export class SessionTwoFactorController {
   @ApiJsonApiBody(recoveryCodeBody)
   async recovery(
     @CurrentPrincipal() principal: Principal,
+    @CurrentContext() context: RequestContext,
     @JsonApiBody(recoveryCodeBody) body: JsonApiInput<typeof recoveryCodeBody>,
-    @Req() request: FastifyRequest,
   ) {
     const session = this.pendingSession(principal);
-    await this.services.request(TWO_FACTOR.verifyRecoveryCode, {
-      userId: session.userId,
-      recoveryCode: body.attributes.recoveryCode,
-    });
-    return this.complete(session, request);
+    await this.services.request(
+      TWO_FACTOR.verifyRecoveryCode,
+      {
+        userId: session.userId,
+        recoveryCode: body.attributes.recoveryCode,
+      },
+      { context },
+    );
+    return this.complete(session, context);
   }
 
   @Post('two-factor-send-sms')
@@ -262,10 +301,14 @@ export class SessionTwoFactorController {
     summary: 'Send a login code by SMS',
     description: 'SMS accounts only; 5 a minute per user.',
   })
-  async sendSms(@CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest): Promise<void> {
+  async sendSms(
+    @CurrentPrincipal() principal: Principal,
+    @CurrentContext() context: RequestContext,
+    @Req() request: FastifyRequest,
+  ): Promise<void> {
     const session = this.pendingSession(principal);
     drawSmsBudget(request);
-    await this.services.request(TWO_FACTOR.sendSmsCode, { userId: session.userId });
+    await this.services.request(TWO_FACTOR.sendSmsCode, { userId: session.userId }, { context });
   }
 
   /** Only a session that owes its second factor; anything else has nothing to complete here. */
@@ -278,13 +321,17 @@ export class SessionTwoFactorController {
     return principal;
   }
 
-  private async complete(session: Extract<Principal, { kind: 'session' }>, request: FastifyRequest) {
-    const { session: view } = await this.services.request(TOKEN.completeTwoFactor, {
-      userId: session.userId,
-      sessionId: session.sessionId,
-    });
+  private async complete(session: Extract<Principal, { kind: 'session' }>, context: RequestContext) {
+    const { session: view } = await this.services.request(
+      TOKEN.completeTwoFactor,
+      {
+        userId: session.userId,
+        sessionId: session.sessionId,
+      },
+      { context },
+    );
     // This replica forgets the restricted principal at once; the others on `SessionTwoFactorCompleted`.
-    const hash = requestContextOf(request).credentialHash;
+    const hash = context.credentialHash;
     if (hash) this.cache.evictCredential(hash);
     this.cache.evictSession(session.sessionId);
     return singleDocument(

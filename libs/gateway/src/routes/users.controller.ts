@@ -3,7 +3,12 @@ import { Get, Param } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ServiceClient } from '../bus/service-client';
 import { JsonApiController } from '../http/json-api-controller';
-import { CurrentPrincipal, type Principal } from '../http/request-context';
+import {
+  CurrentContext,
+  CurrentPrincipal,
+  type Principal,
+  type RequestContext,
+} from '../http/request-context';
 import { singleDocument } from '../jsonapi/document';
 import { pathId } from './account-input';
 import {
@@ -26,14 +31,18 @@ export class UsersController {
 
   @Get(':id')
   @ApiOperation({ summary: 'Show a user', description: '404 for an unknown id.' })
-  async show(@CurrentPrincipal() principal: Principal, @Param('id') id: string) {
+  async show(
+    @CurrentPrincipal() principal: Principal,
+    @CurrentContext() context: RequestContext,
+    @Param('id') id: string,
+  ) {
     const userId = pathId(id);
     if (
       principal.kind === 'organization-token' &&
       userId === organizationServiceUserId(principal.organizationId)
     )
       return singleDocument(publicUserResource(organizationServiceUser(principal), userId));
-    const user = await this.services.request(IDENTITY.getUser, { userId });
+    const user = await this.services.request(IDENTITY.getUser, { userId }, { context });
     return singleDocument(publicUserResource(user, viewerIdOf(principal)));
   }
 }

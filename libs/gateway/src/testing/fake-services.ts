@@ -56,6 +56,12 @@ export class FakeServiceState {
   verifyDelayMs = 0;
   /** Overrides the reply of `token.verify-credential` (malformed-answer tests). */
   verifyReply: ((token: string) => unknown) | undefined;
+  /**
+   * Holds the reply of `token.verify-credential` to a token until the promise it returns settles (concurrency
+   * tests: one request waits in its credential check while others run); undefined answers at once. The fake
+   * services answer each pattern's messages in order, so a held check holds every later one too.
+   */
+  holdVerify: ((token: string) => Promise<void> | undefined) | undefined;
   /** The fake membership service's organizations, teams, memberships and invitations (`fake-membership.ts`). */
   readonly membership: FakeMembershipState = new FakeMembershipState(this);
 
@@ -331,6 +337,7 @@ class FakeHandlers {
   @MessagePattern(TOKEN.verifyCredential)
   async verify(@Payload() p: P) {
     this.record(TOKEN.verifyCredential, p);
+    await this.s.holdVerify?.(String(p.token));
     if (this.s.verifyDelayMs) await new Promise((r) => setTimeout(r, this.s.verifyDelayMs));
     if (this.s.verifyReply) return this.s.verifyReply(String(p.token));
     const session = [...this.s.sessions.values()].find((x) => x.token === p.token && !x.ended);
