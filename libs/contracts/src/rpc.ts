@@ -11,6 +11,20 @@ export const requestMetaSchema = z.object({
       id: z.string(),
       impersonatorId: z.string().optional(),
       impersonationReason: z.string().optional(),
+      /**
+       * The credential the request presented, when it is a user API token: its id and lifetime, so that a service
+       * can apply an organization's token TTL policy for `user` tokens (TFC-API §5.4) to the user acting through it.
+       * Absent for a session and for team and organization tokens (their own organization's policy is applied to them
+       * by the token service). Never the secret or its hash.
+       */
+      userToken: z
+        .object({
+          tokenId: z.string().max(100),
+          createdAt: z.string().max(40),
+          /** Its `expired-at`, or null when it never expires. */
+          expiredAt: z.string().max(40).nullable(),
+        })
+        .optional(),
     })
     .optional(),
   correlationId: z.string().max(200).optional(),

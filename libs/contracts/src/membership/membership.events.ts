@@ -35,6 +35,15 @@ export type MembershipIntegrationEvent =
       };
     }
   | { type: 'OrganizationDeleted'; data: { organizationId: string; organizationName: string } }
+  /**
+   * The organization's token TTL policies (TFC-API §5.4) after a change: the whole set, one entry per token type
+   * that has a maximum (a type absent has none). The token service bounds the organization's team and organization
+   * tokens by them; the membership service bounds user tokens acting in the organization.
+   */
+  | {
+      type: 'OrganizationTokenTtlPoliciesSet';
+      data: { organizationId: string; organizationName: string; policies: TokenTtlPolicy[] };
+    }
   | {
       type: 'TeamCreated' | 'TeamUpdated';
       data: { organizationId: string; teamId: string; name: string; visibility: TeamVisibility };
@@ -106,3 +115,19 @@ export type MembershipRemovalReason =
 export const MEMBERSHIP_SEAL_CONTEXT = {
   invitation: 'invitation',
 } as const;
+
+/** Token types an organization may bound with a maximum lifetime (TFC-API §5.4, `token-type`). */
+export const TOKEN_TTL_TYPES = ['organization', 'team', 'user', 'audit_trails', 'metrics'] as const;
+export type TokenTtlType = (typeof TOKEN_TTL_TYPES)[number];
+
+/** The longest lifetime (`expired-at` − creation) a token of `tokenType` may have to act in the organization. */
+export interface TokenTtlPolicy {
+  tokenType: TokenTtlType;
+  /** Milliseconds, a positive integer of at most `MAX_TOKEN_TTL_MS`. */
+  maxTtlMs: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** The largest `max-ttl-ms` accepted: two years (TFC's longest token expiry choice is two years too). */
+export const MAX_TOKEN_TTL_MS = 2 * 365 * 24 * 60 * 60 * 1000;

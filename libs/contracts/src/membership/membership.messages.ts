@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { requestMetaSchema } from '../rpc';
-import type { CollaboratorAuthPolicy, MembershipStatus, TeamVisibility } from './membership.events';
+import {
+  type CollaboratorAuthPolicy,
+  MAX_TOKEN_TTL_MS,
+  type MembershipStatus,
+  TOKEN_TTL_TYPES,
+  type TeamVisibility,
+  type TokenTtlPolicy,
+} from './membership.events';
 
 /**
  * Request-reply patterns the membership service answers (gateway → membership). Every request carries `meta.actor`:
@@ -31,6 +38,8 @@ export const MEMBERSHIP = {
   getInvitation: 'membership.get-invitation',
   acceptInvitation: 'membership.accept-invitation',
   userOwnerships: 'membership.user-ownerships',
+  getTokenTtlPolicies: 'membership.get-token-ttl-policies',
+  setTokenTtlPolicies: 'membership.set-token-ttl-policies',
 } as const;
 
 export type MembershipPattern = (typeof MEMBERSHIP)[keyof typeof MEMBERSHIP];
@@ -130,6 +139,26 @@ export const listOrganizationsRequest = z.object({
   page,
 });
 export const organizationRequest = z.object({ meta: requestMetaSchema, organization: organizationName });
+/**
+ * `PATCH /organizations/:name/token-ttl-policies` (TFC-API §5.4): sets the listed types' maxima; types not listed keep
+ * theirs. Owners only. One entry per type.
+ */
+export const setTokenTtlPoliciesRequest = z.object({
+  meta: requestMetaSchema,
+  organization: organizationName,
+  policies: z
+    .array(
+      z.object({
+        tokenType: z.enum(TOKEN_TTL_TYPES),
+        maxTtlMs: z.number().int().positive().max(MAX_TOKEN_TTL_MS),
+      }),
+    )
+    .min(1)
+    .max(TOKEN_TTL_TYPES.length)
+    .refine((list) => new Set(list.map((p) => p.tokenType)).size === list.length, {
+      message: 'Each token type may appear once',
+    }),
+});
 export const updateOrganizationRequest = z.object({
   meta: requestMetaSchema,
   organization: organizationName,
@@ -205,6 +234,14 @@ export type CreateOrganizationRequest = z.infer<typeof createOrganizationRequest
 export type ListOrganizationsRequest = z.infer<typeof listOrganizationsRequest>;
 export type OrganizationRequest = z.infer<typeof organizationRequest>;
 export type UpdateOrganizationRequest = z.infer<typeof updateOrganizationRequest>;
+export type SetTokenTtlPoliciesRequest = z.infer<typeof setTokenTtlPoliciesRequest>;
+
+/** An organization's token TTL policies, one per type that has a maximum, in `TOKEN_TTL_TYPES` order. */
+export interface TokenTtlPolicyList {
+  organizationId: string;
+  organizationName: string;
+  policies: TokenTtlPolicy[];
+}
 export type InviteRequest = z.infer<typeof inviteRequest>;
 export type ListMembershipsRequest = z.infer<typeof listMembershipsRequest>;
 export type ListMyMembershipsRequest = z.infer<typeof listMyMembershipsRequest>;
@@ -403,4 +440,6 @@ export interface MembershipMessages {
   [MEMBERSHIP.getInvitation]: { request: InvitationRequest; reply: InvitationView };
   [MEMBERSHIP.acceptInvitation]: { request: InvitationRequest; reply: MembershipResult };
   [MEMBERSHIP.userOwnerships]: { request: UserOwnershipsRequest; reply: UserOwnershipsView };
+  [MEMBERSHIP.getTokenTtlPolicies]: { request: OrganizationRequest; reply: TokenTtlPolicyList };
+  [MEMBERSHIP.setTokenTtlPolicies]: { request: SetTokenTtlPoliciesRequest; reply: TokenTtlPolicyList };
 }

@@ -19,6 +19,13 @@ export type OrganizationTokenRevokeReason = 'replaced' | 'deleted' | 'organizati
  */
 export type TeamTokenRevokeReason = 'replaced' | 'deleted' | 'team-deleted' | 'organization-deleted';
 
+/**
+ * An organization's token TTL policy (TFC-API §5.4) now bounds a team or organization token's lifetime more tightly
+ * than its `expired-at` did: the token's `expired-at` became `createdAt + max-ttl` (possibly already past: it stops
+ * verifying at once). Caches holding the token drop it.
+ */
+export type TokenExpiryShortenedReason = 'ttl-policy';
+
 export type TokenIntegrationEvent =
   | {
       type: 'SessionStarted';
@@ -42,6 +49,15 @@ export type TokenIntegrationEvent =
       };
     }
   | { type: 'UserTokenRevoked'; data: { tokenId: string; userId: string; reason: UserTokenRevokeReason } }
+  | {
+      type: 'TeamTokenExpiryShortened' | 'OrganizationTokenExpiryShortened';
+      data: {
+        tokenId: string;
+        organizationId: string;
+        expiredAt: string;
+        reason: TokenExpiryShortenedReason;
+      };
+    }
   /** The user's tokens stop verifying while the account is suspended (they work again after unsuspension). */
   | { type: 'UserTokensSuspended'; data: { userId: string } }
   | { type: 'UserTokensUnsuspended'; data: { userId: string } }

@@ -172,6 +172,8 @@ export interface UserTokenCredential {
   userId: string;
   /** The token's `expired-at`, or null when it never expires. */
   expiresAt: string | null;
+  /** When it was created: with `expiresAt`, its lifetime, which organizations' `user` TTL policies bound (§5.4). */
+  createdAt: string;
 }
 
 /**

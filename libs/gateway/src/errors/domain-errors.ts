@@ -61,6 +61,13 @@ export const EXACT_CODES: Readonly<Record<string, CodeRule>> = {
   // enable 2FA. A 403 with the code and the service's detail (which organization, how to enable 2FA): unlike a 404 it
   // tells the member why, and only members (who know the organization exists) ever get it.
   'ORGANIZATION.TWO_FACTOR_REQUIRED': { status: 403 },
+  // TFC-API §5.4: a user token living longer than the organization's `user` token TTL policy allows may not act in it
+  // (the token itself stays valid elsewhere): a 403 saying which maximum applies, never a 401 (which would make a
+  // client drop a good token).
+  'ORGANIZATION.TOKEN_TTL_EXCEEDED': { status: 403 },
+  // TFC-API §5.4: creating a team or organization token whose `expired-at` is later than the organization's maximum
+  // TTL for that token type allows.
+  'TOKEN.EXPIRY_BEYOND_MAX_TTL': { status: 422, attribute: 'expired-at' },
   // Two-factor (TFC-API §10, §12): state transitions that do not apply are 400s ("2FA not enabled" is TFC's
   // documented admin answer); wrong codes are 422s on their attribute (the `INVALID*` rule); too many code attempts
   // or SMS sends are 429s with `X-RateLimit-Reset` (TFC-API §1.8).

@@ -114,7 +114,13 @@ export class UserTokenService {
     if (doc.expiredAt !== null && Date.parse(doc.expiredAt) <= now) return null;
     if (await suspended.get(doc.userId)) return null;
     await activity.touch(doc.tokenId, now);
-    return { kind: 'user-token', tokenId: doc.tokenId, userId: doc.userId, expiresAt: doc.expiredAt };
+    return {
+      kind: 'user-token',
+      tokenId: doc.tokenId,
+      userId: doc.userId,
+      expiresAt: doc.expiredAt,
+      createdAt: doc.createdAt,
+    };
   }
 
   /** The user's tokens (expired included, revoked not), newest first. */
