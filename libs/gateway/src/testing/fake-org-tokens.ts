@@ -262,7 +262,8 @@ export const createGatewayAppWithFakeOrgTokens = async (
     controllers: [FakeOrgTokenHandlers, ...(options.controllers ?? [])],
     providers: [{ provide: FAKE_ORG_TOKENS, useValue: state }, ...(options.providers ?? [])],
     beforeInit: async (a) => {
-      // Reply topics of the patterns `ServiceClient` does not subscribe yet (harmless once it does).
+      // `ServiceClient` subscribes these reply topics itself now (they are in `SERVICE_PATTERNS`); kept so the fake
+      // does not depend on that list (subscribing twice is harmless).
       const bus = a.get<BusClient>(BUS_CLIENT);
       for (const pattern of ORG_TOKEN_ROUTE_PATTERNS) bus.subscribeToResponseOf(pattern);
       a.connectMicroservice(inProcessServerOptions({ broker, groupId: 'fake-org-tokens' }), {
