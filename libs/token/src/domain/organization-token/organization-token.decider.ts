@@ -1,5 +1,12 @@
-import type { OrganizationTokenKind, OrganizationTokenRevokeReason, TokenCreator } from '@idp/contracts';
+import type {
+  OrganizationTokenKind,
+  OrganizationTokenRevokeReason,
+  TokenCreator,
+  TokenExpiryShortenedReason,
+  TokenTtlType,
+} from '@idp/contracts';
 import { type Decider, DomainError } from '@idp/eventing';
+import { boundedExpiry, exceedsMaxTtl, expiryWithin } from '../token-ttl-policy/token-ttl';
 import { InvalidUserTokenExpiry } from '../user-token/user-token.decider';
 
 /**
@@ -8,7 +15,9 @@ import { InvalidUserTokenExpiry } from '../user-token/user-token.decider';
  * expected revision — the previous token's revocation and the new token's creation land together or not at all, and
  * two concurrent regenerations cannot both leave a live token. As for user tokens, the secret never enters these
  * events (only `tokenHash`), time arrives in the command, ids and hashes are made before `decide`, and expiry needs
- * no event (`expiredAt` is fixed at creation and judged at each verification).
+ * no event (`expiredAt` is fixed at creation and judged at each verification). The organization's token TTL policy
+ * for the kind (`ttlTypeOfKind`) bounds `expiredAt` at creation, and a tighter policy set later moves it earlier
+ * (`OrganizationTokenExpiryShortened`, ADR 012), never later.
  *
  * When the organization is deleted the stream is closed: its token (if any) is revoked and no token of that kind can
  * be created for that organization id again (a create racing with the deletion cannot leave an orphan token).
@@ -38,6 +47,18 @@ export type OrganizationTokenEvent =
         reason: OrganizationTokenRevokeReason;
       };
     }
+  /** The organization's TTL policy for the kind ends the token earlier: `expiredAt` = `createdAt + maxTtlMs`. */
+  | {
+      type: 'OrganizationTokenExpiryShortened';
+      data: {
+        tokenId: string;
+        organizationId: string;
+        kind: OrganizationTokenKind;
+        expiredAt: string;
+        maxTtlMs: number;
+        reason: TokenExpiryShortenedReason;
+      };
+    }
   | {
       type: 'OrganizationTokenOrganizationRenamed';
       data: {
@@ -62,12 +83,19 @@ export type OrganizationTokenCommand =
         tokenHash: string;
         now: string;
         createdBy: TokenCreator;
+        /**
+         * The organization's TTL policy for the kind when the create was decided, or null: none. Without
+         * `expiredAt` the token gets `now + maxTtlMs`; a later `expiredAt` is `TokenExpiryBeyondMaxTtl`.
+         */
+        maxTtlMs: number | null;
       };
     }
   /** DELETE by someone the gateway authorized (the membership service decides who may). */
   | { type: 'DeleteOrganizationToken'; data: Record<string, never> }
   | { type: 'CloseOrganizationTokens'; data: { organizationId: string; kind: OrganizationTokenKind } }
-  | { type: 'RenameOrganization'; data: { organizationName: string } };
+  | { type: 'RenameOrganization'; data: { organizationName: string } }
+  /** A TTL policy for the kind was set: the current token, if it lives longer than `maxTtlMs`, is shortened to it. */
+  | { type: 'ShortenOrganizationTokenExpiry'; data: { maxTtlMs: number } };
 
 export interface OrganizationTokenState {
   current: {
@@ -75,6 +103,8 @@ export interface OrganizationTokenState {
     organizationId: string;
     kind: OrganizationTokenKind;
     organizationName: string;
+    createdAt: string;
+    expiredAt: string | null;
   } | null;
   /** Every token id this stream ever created (idempotent creates stay refused after a later regeneration). */
   issued: readonly string[];
@@ -108,10 +138,10 @@ export const evolve = (
 ): OrganizationTokenState => {
   switch (event.type) {
     case 'OrganizationTokenCreated': {
-      const { tokenId, organizationId, kind, organizationName } = event.data;
+      const { tokenId, organizationId, kind, organizationName, createdAt, expiredAt } = event.data;
       return {
         ...state,
-        current: { tokenId, organizationId, kind, organizationName },
+        current: { tokenId, organizationId, kind, organizationName, createdAt, expiredAt },
         issued: [...state.issued, tokenId],
       };
     }
@@ -120,6 +150,10 @@ export const evolve = (
     case 'OrganizationTokenOrganizationRenamed':
       return state.current?.tokenId === event.data.tokenId
         ? { ...state, current: { ...state.current, organizationName: event.data.organizationName } }
+        : state;
+    case 'OrganizationTokenExpiryShortened':
+      return state.current?.tokenId === event.data.tokenId
+        ? { ...state, current: { ...state.current, expiredAt: event.data.expiredAt } }
         : state;
     case 'OrganizationTokensClosed':
       return { ...state, closed: true };
@@ -143,10 +177,14 @@ export const decide = (
   switch (command.type) {
     case 'CreateOrganizationToken': {
       if (state.closed) throw new OrganizationGone();
-      const { now, ...data } = command.data;
-      if (state.issued.includes(data.tokenId)) throw new OrganizationTokenAlreadyExists();
-      if (data.expiredAt !== null && !(Date.parse(data.expiredAt) > Date.parse(now)))
+      const { now, maxTtlMs, ...requested } = command.data;
+      if (state.issued.includes(requested.tokenId)) throw new OrganizationTokenAlreadyExists();
+      if (requested.expiredAt !== null && !(Date.parse(requested.expiredAt) > Date.parse(now)))
         throw new InvalidUserTokenExpiry('Expired at must be in the future');
+      const data = {
+        ...requested,
+        expiredAt: expiryWithin(requested.expiredAt, now, maxTtlMs, ttlTypeOfKind(requested.kind)),
+      };
       // Regenerate: the current token is revoked in the same append as its replacement is created.
       return [
         ...(state.current ? [revoked(state.current, 'replaced')] : []),
@@ -163,6 +201,26 @@ export const decide = (
         ...(state.current ? [revoked(state.current, 'organization-deleted')] : []),
         { type: 'OrganizationTokensClosed', data: command.data },
       ];
+    case 'ShortenOrganizationTokenExpiry': {
+      // Idempotent: a shortened token lives exactly `maxTtlMs`, so the same policy again shortens nothing; a looser
+      // one never lengthens it.
+      const { current } = state;
+      const { maxTtlMs } = command.data;
+      if (!current || !exceedsMaxTtl(current.createdAt, current.expiredAt, maxTtlMs)) return [];
+      return [
+        {
+          type: 'OrganizationTokenExpiryShortened',
+          data: {
+            tokenId: current.tokenId,
+            organizationId: current.organizationId,
+            kind: current.kind,
+            expiredAt: boundedExpiry(current.createdAt, maxTtlMs),
+            maxTtlMs,
+            reason: 'ttl-policy',
+          },
+        },
+      ];
+    }
     case 'RenameOrganization': {
       const { current } = state;
       if (!current || current.organizationName === command.data.organizationName) return [];
@@ -189,3 +247,7 @@ export const organizationTokenDecider: Decider<
 
 export const organizationTokenStream = (organizationId: string, kind: OrganizationTokenKind): string =>
   `organization-token-${kind}-${organizationId}`;
+
+/** The TTL policy type (TFC-API §5.4 `token-type`) that bounds an organization token of `kind`. */
+export const ttlTypeOfKind = (kind: OrganizationTokenKind): TokenTtlType =>
+  kind === 'audit-trails' ? 'audit_trails' : 'organization';

@@ -1,4 +1,5 @@
 import { spec } from '@idp/eventing/testing';
+import { TokenExpiryBeyondMaxTtl } from '../token-ttl-policy/token-ttl';
 import { InvalidUserTokenExpiry } from '../user-token/user-token.decider';
 import {
   OrganizationGone,
@@ -7,6 +8,7 @@ import {
   type OrganizationTokenEvent,
   OrganizationTokenNotFound,
   organizationTokenStream,
+  ttlTypeOfKind,
 } from './organization-token.decider';
 
 const T0 = '2026-11-26T10:00:00.000Z';
@@ -43,7 +45,7 @@ const create = (n: number, over: Record<string, unknown> = {}) => {
   const { createdAt: _c, ...data } = (
     created(n) as Extract<OrganizationTokenEvent, { type: 'OrganizationTokenCreated' }>
   ).data;
-  return { type: 'CreateOrganizationToken' as const, data: { ...data, now: T0, ...over } };
+  return { type: 'CreateOrganizationToken' as const, data: { ...data, now: T0, maxTtlMs: null, ...over } };
 };
 const del = { type: 'DeleteOrganizationToken' as const, data: {} };
 const close = {
@@ -192,5 +194,100 @@ describe('organization token stream', () => {
   it('is one per organization and kind', () => {
     expect(organizationTokenStream(ORG, 'organization')).toBe('organization-token-organization-org-1');
     expect(organizationTokenStream(ORG, 'audit-trails')).toBe('organization-token-audit-trails-org-1');
+  });
+});
+
+describe('organization token: the organization token TTL policy (TFC-API §5.4, ADR 012)', () => {
+  const DAY = 24 * 60 * 60 * 1000;
+  const T0_PLUS_7D = '2026-12-03T10:00:00.000Z';
+  const shorten = (maxTtlMs: number) => ({
+    type: 'ShortenOrganizationTokenExpiry' as const,
+    data: { maxTtlMs },
+  });
+  const shortened = (n: number, expiredAt: string, maxTtlMs: number): OrganizationTokenEvent => ({
+    type: 'OrganizationTokenExpiryShortened',
+    data: {
+      tokenId: `at-${n}`,
+      organizationId: ORG,
+      kind: 'organization',
+      expiredAt,
+      maxTtlMs,
+      reason: 'ttl-policy',
+    },
+  });
+
+  it('maps kinds to policy types: organization → organization, audit-trails → audit_trails', () => {
+    expect(ttlTypeOfKind('organization')).toBe('organization');
+    expect(ttlTypeOfKind('audit-trails')).toBe('audit_trails');
+  });
+
+  it('a create without expiredAt gets createdAt + max; within the maximum keeps its own', () => {
+    token
+      .given([])
+      .when(create(1, { expiredAt: null, maxTtlMs: 7 * DAY }))
+      .then([created(1, { expiredAt: T0_PLUS_7D })]);
+    token
+      .given([])
+      .when(create(1, { expiredAt: '2026-11-30T00:00:00.000Z', maxTtlMs: 7 * DAY }))
+      .then([created(1, { expiredAt: '2026-11-30T00:00:00.000Z' })]);
+  });
+
+  it('a create beyond the maximum is TOKEN.EXPIRY_BEYOND_MAX_TTL naming the type and maximum', () => {
+    token
+      .given([created(1)])
+      .when(create(2, { expiredAt: LATER, maxTtlMs: 7 * DAY }))
+      .thenThrows(TokenExpiryBeyondMaxTtl, {
+        code: 'TOKEN.EXPIRY_BEYOND_MAX_TTL',
+        message: /at most 7 days after creation.*organization tokens/,
+      });
+    token
+      .given([])
+      .when(create(1, { kind: 'audit-trails', expiredAt: LATER, maxTtlMs: 7 * DAY }))
+      .thenThrows(TokenExpiryBeyondMaxTtl, { message: /audit_trails tokens/ });
+  });
+
+  it('shortens the current token living longer than the maximum to createdAt + max', () => {
+    token
+      .given([created(1, { expiredAt: null })])
+      .when(shorten(7 * DAY))
+      .then([shortened(1, T0_PLUS_7D, 7 * DAY)]);
+    token
+      .given([created(1)])
+      .when(shorten(7 * DAY))
+      .then([shortened(1, T0_PLUS_7D, 7 * DAY)]);
+  });
+
+  it('leaves a token within the maximum, a deleted one, and no token alone', () => {
+    token
+      .given([created(1, { expiredAt: '2026-11-27T10:00:00.000Z' })])
+      .when(shorten(7 * DAY))
+      .then([]);
+    token
+      .given([created(1, { expiredAt: null }), revoked(1, 'deleted')])
+      .when(shorten(7 * DAY))
+      .then([]);
+    token
+      .given([])
+      .when(shorten(7 * DAY))
+      .then([]);
+  });
+
+  it('is idempotent: the same maximum again shortens nothing; a looser one never lengthens', () => {
+    const history = [created(1, { expiredAt: null }), shortened(1, T0_PLUS_7D, 7 * DAY)];
+    token
+      .given(history)
+      .when(shorten(7 * DAY))
+      .then([]);
+    token
+      .given(history)
+      .when(shorten(30 * DAY))
+      .then([]);
+  });
+
+  it('a regenerated token is judged on its own creation', () => {
+    token
+      .given([created(1, { expiredAt: null }), shortened(1, T0_PLUS_7D, 7 * DAY), revoked(1, 'replaced')])
+      .when(shorten(7 * DAY))
+      .then([]);
   });
 });

@@ -1,5 +1,6 @@
-import type { TeamTokenCreator, TeamTokenRevokeReason } from '@idp/contracts';
+import type { TeamTokenCreator, TeamTokenRevokeReason, TokenExpiryShortenedReason } from '@idp/contracts';
 import { type Decider, DomainError } from '@idp/eventing';
+import { boundedExpiry, exceedsMaxTtl, expiryWithin } from '../token-ttl-policy/token-ttl';
 import { InvalidUserTokenExpiry } from '../user-token/user-token.decider';
 
 /**
@@ -9,7 +10,9 @@ import { InvalidUserTokenExpiry } from '../user-token/user-token.decider';
  * uniqueness check against a read model), the legacy token is replaced by its regeneration in the same append (the
  * old secret can never outlive its replacement), and the team's deletion revokes every token and closes the stream
  * so that a create racing with it cannot leave an orphan token. As for the other tokens, only `tokenHash` enters
- * the events, time arrives in the command, and expiry needs no event (`expiredAt` is fixed at creation).
+ * the events, time arrives in the command, and expiry needs no event: `expiredAt` is fixed at creation, bounded by
+ * the organization's `team` token TTL policy then, and only ever moved earlier later, by a tighter policy
+ * (`TeamTokenExpiryShortened`, ADR 012).
  */
 export type TeamTokenEvent =
   | {
@@ -30,6 +33,18 @@ export type TeamTokenEvent =
   | {
       type: 'TeamTokenRevoked';
       data: { tokenId: string; teamId: string; organizationId: string; reason: TeamTokenRevokeReason };
+    }
+  /** The organization's `team` token TTL policy ends the token earlier: `expiredAt` = `createdAt + maxTtlMs`. */
+  | {
+      type: 'TeamTokenExpiryShortened';
+      data: {
+        tokenId: string;
+        teamId: string;
+        organizationId: string;
+        expiredAt: string;
+        maxTtlMs: number;
+        reason: TokenExpiryShortenedReason;
+      };
     }
   /** The team (or its organization) was deleted: no token will ever be created for it again. */
   | {
@@ -52,12 +67,19 @@ export type TeamTokenCommand =
         tokenHash: string;
         now: string;
         createdBy: TeamTokenCreator;
+        /**
+         * The organization's `team` token TTL policy when the create was decided, or null: none. Without
+         * `expiredAt` the token gets `now + maxTtlMs`; a later `expiredAt` is `TokenExpiryBeyondMaxTtl`.
+         */
+        maxTtlMs: number | null;
       };
     }
   /** DELETE of named tokens by someone the gateway authorized (the membership service decides who may). */
   | { type: 'DeleteTeamTokens'; data: { tokenIds: readonly string[] } }
   /** DELETE of the legacy token. */
   | { type: 'DeleteLegacyTeamToken'; data: Record<string, never> }
+  /** A `team` token TTL policy was set: every live token living longer than `maxTtlMs` is shortened to it. */
+  | { type: 'ShortenTeamTokenExpiries'; data: { maxTtlMs: number } }
   | {
       type: 'CloseTeamTokens';
       data: {
@@ -69,6 +91,8 @@ export type TeamTokenCommand =
 interface LiveTeamToken {
   tokenId: string;
   description: string | null;
+  createdAt: string;
+  expiredAt: string | null;
 }
 
 export interface TeamTokenState {
@@ -120,17 +144,21 @@ export const initialState = (): TeamTokenState => ({
 export const evolve = (state: TeamTokenState, event: TeamTokenEvent): TeamTokenState => {
   switch (event.type) {
     case 'TeamTokenCreated': {
-      const { tokenId, description, teamId, organizationId } = event.data;
+      const { tokenId, description, teamId, organizationId, createdAt, expiredAt } = event.data;
       return {
         ...state,
         teamId,
         organizationId,
-        live: [...state.live, { tokenId, description }],
+        live: [...state.live, { tokenId, description, createdAt, expiredAt }],
         issued: [...state.issued, tokenId],
       };
     }
     case 'TeamTokenRevoked':
       return { ...state, live: state.live.filter((t) => t.tokenId !== event.data.tokenId) };
+    case 'TeamTokenExpiryShortened': {
+      const { tokenId, expiredAt } = event.data;
+      return { ...state, live: state.live.map((t) => (t.tokenId === tokenId ? { ...t, expiredAt } : t)) };
+    }
     case 'TeamTokensClosed':
       return { ...state, closed: true };
     default:
@@ -147,10 +175,11 @@ export const decide = (command: TeamTokenCommand, state: TeamTokenState): TeamTo
   switch (command.type) {
     case 'CreateTeamToken': {
       if (state.closed) throw new TeamGone();
-      const { now, ...data } = command.data;
-      if (state.issued.includes(data.tokenId)) throw new TeamTokenAlreadyExists();
-      if (data.expiredAt !== null && !(Date.parse(data.expiredAt) > Date.parse(now)))
+      const { now, maxTtlMs, ...requested } = command.data;
+      if (state.issued.includes(requested.tokenId)) throw new TeamTokenAlreadyExists();
+      if (requested.expiredAt !== null && !(Date.parse(requested.expiredAt) > Date.parse(now)))
         throw new InvalidUserTokenExpiry('Expired at must be in the future');
+      const data = { ...requested, expiredAt: expiryWithin(requested.expiredAt, now, maxTtlMs, 'team') };
       const created: TeamTokenEvent = { type: 'TeamTokenCreated', data: { ...data, createdAt: now } };
       if (data.description === null) {
         // Legacy: regenerate — the current legacy token is revoked in the same append as its replacement.
@@ -171,6 +200,24 @@ export const decide = (command: TeamTokenCommand, state: TeamTokenState): TeamTo
       const legacy = state.live.find((t) => t.description === null);
       if (!legacy) throw new TeamTokenNotFound();
       return [revoked(state, legacy.tokenId, 'deleted')];
+    }
+    case 'ShortenTeamTokenExpiries': {
+      // Idempotent: a shortened token lives exactly `maxTtlMs`, so the same policy again shortens nothing; a looser
+      // one never lengthens a token.
+      const { maxTtlMs } = command.data;
+      return state.live
+        .filter((t) => exceedsMaxTtl(t.createdAt, t.expiredAt, maxTtlMs))
+        .map((t) => ({
+          type: 'TeamTokenExpiryShortened',
+          data: {
+            tokenId: t.tokenId,
+            teamId: state.teamId ?? '',
+            organizationId: state.organizationId ?? '',
+            expiredAt: boundedExpiry(t.createdAt, maxTtlMs),
+            maxTtlMs,
+            reason: 'ttl-policy',
+          },
+        }));
     }
     case 'CloseTeamTokens':
       // Idempotent: a redelivered deletion changes nothing.

@@ -1,4 +1,5 @@
 import { spec } from '@idp/eventing/testing';
+import { TokenExpiryBeyondMaxTtl } from '../token-ttl-policy/token-ttl';
 import { InvalidUserTokenExpiry } from '../user-token/user-token.decider';
 import {
   TeamGone,
@@ -45,7 +46,7 @@ const closed = (reason: 'team-deleted' | 'organization-deleted' = 'team-deleted'
 
 const create = (n: number, description: string | null, over: Record<string, unknown> = {}) => {
   const { createdAt: _c, ...data } = (created(n, description) as { data: Created }).data;
-  return { type: 'CreateTeamToken' as const, data: { ...data, now: T0, ...over } };
+  return { type: 'CreateTeamToken' as const, data: { ...data, now: T0, maxTtlMs: null, ...over } };
 };
 const del = (...ns: number[]) => ({
   type: 'DeleteTeamTokens' as const,
@@ -191,6 +192,97 @@ describe('team tokens: the team or its organization deleted', () => {
       .given([created(1, 'ci'), revoked(1, 'team-deleted'), closed()])
       .when(del(1))
       .thenThrows(TeamTokenNotFound);
+  });
+});
+
+describe('team tokens: the organization token TTL policy (TFC-API §5.4, ADR 012)', () => {
+  const DAY = 24 * 60 * 60 * 1000;
+  const T0_PLUS_30D = '2026-12-26T10:00:00.000Z';
+  const shorten = (maxTtlMs: number) => ({ type: 'ShortenTeamTokenExpiries' as const, data: { maxTtlMs } });
+  const shortened = (n: number, expiredAt: string, maxTtlMs: number): TeamTokenEvent => ({
+    type: 'TeamTokenExpiryShortened',
+    data: {
+      tokenId: `at-${n}`,
+      teamId: TEAM,
+      organizationId: ORG,
+      expiredAt,
+      maxTtlMs,
+      reason: 'ttl-policy',
+    },
+  });
+
+  it('a create without expiredAt gets createdAt + max', () => {
+    team
+      .given([])
+      .when(create(1, 'ci', { expiredAt: null, maxTtlMs: 30 * DAY }))
+      .then([created(1, 'ci', { expiredAt: T0_PLUS_30D })]);
+  });
+
+  it('a create within the maximum (or at it exactly) keeps its expiredAt', () => {
+    team
+      .given([])
+      .when(create(1, 'ci', { expiredAt: '2026-12-01T00:00:00.000Z', maxTtlMs: 30 * DAY }))
+      .then([created(1, 'ci', { expiredAt: '2026-12-01T00:00:00.000Z' })]);
+    team
+      .given([])
+      .when(create(1, 'ci', { expiredAt: T0_PLUS_30D, maxTtlMs: 30 * DAY }))
+      .then([created(1, 'ci', { expiredAt: T0_PLUS_30D })]);
+  });
+
+  it('a create beyond the maximum is TOKEN.EXPIRY_BEYOND_MAX_TTL naming it, nothing decided', () => {
+    team
+      .given([])
+      .when(create(1, 'ci', { expiredAt: LATER, maxTtlMs: 30 * DAY }))
+      .thenThrows(TokenExpiryBeyondMaxTtl, {
+        code: 'TOKEN.EXPIRY_BEYOND_MAX_TTL',
+        message: /at most 30 days after creation/,
+      });
+  });
+
+  it('shortens every live token living longer than the maximum (never-expiring ones too), to createdAt + max', () => {
+    team
+      .given([
+        created(1, 'ci', { expiredAt: null }),
+        created(2, 'deploy', { expiredAt: '2026-11-27T10:00:00.000Z' }),
+        created(3, null, { expiredAt: LATER }),
+        created(4, 'gone', { expiredAt: null }),
+        revoked(4, 'deleted'),
+      ])
+      .when(shorten(30 * DAY))
+      .then([shortened(1, T0_PLUS_30D, 30 * DAY), shortened(3, T0_PLUS_30D, 30 * DAY)]);
+  });
+
+  it('shortens to a bound already past: the token then stops verifying', () => {
+    team
+      .given([created(1, 'ci', { expiredAt: null })])
+      .when(shorten(1000))
+      .then([shortened(1, '2026-11-26T10:00:01.000Z', 1000)]);
+  });
+
+  it('is idempotent: the same maximum again shortens nothing; a looser one never lengthens', () => {
+    const history = [created(1, 'ci', { expiredAt: null }), shortened(1, T0_PLUS_30D, 30 * DAY)];
+    team
+      .given(history)
+      .when(shorten(30 * DAY))
+      .then([]);
+    team
+      .given(history)
+      .when(shorten(60 * DAY))
+      .then([]);
+  });
+
+  it('a tighter maximum after a looser one shortens again', () => {
+    team
+      .given([created(1, 'ci', { expiredAt: null }), shortened(1, T0_PLUS_30D, 30 * DAY)])
+      .when(shorten(DAY))
+      .then([shortened(1, '2026-11-27T10:00:00.000Z', DAY)]);
+  });
+
+  it('a deleted team has nothing to shorten', () => {
+    team
+      .given([created(1, 'ci', { expiredAt: null }), revoked(1, 'team-deleted'), closed()])
+      .when(shorten(DAY))
+      .then([]);
   });
 });
 
