@@ -54,6 +54,11 @@ import { SessionActivity, sessionActivityModel } from './application/session-act
 import { TeamTokenService } from './application/team-token.service';
 import { TEAM_TOKEN_SERVICE, TeamTokenHandlers } from './application/team-tokens.handlers';
 import { teamTokensModel, teamTokensProjection } from './application/team-tokens.projection';
+import {
+  TokenTtlPolicies,
+  tokenTtlPoliciesModel,
+  tokenTtlPoliciesProjection,
+} from './application/token-ttl-policies';
 import { ImpersonationHandlers } from './application/impersonation.handlers';
 import { SessionService } from './application/session.service';
 import { IDENTITY_REACTIONS, SESSION_SERVICE, SessionHandlers } from './application/sessions.handlers';
@@ -96,7 +101,10 @@ interface SessionsRuntime {
   teamTokens: TeamTokenService;
   reactions: IdentityReactions;
   membershipReactions: MembershipReactions;
-  /** One runner per projection: `sessions`, `user-tokens`, `organization-tokens` (all verification indexes). */
+  /**
+   * One runner per projection: `sessions`, `user-tokens`, `token-ttl-policies`, `organization-tokens`,
+   * `team-tokens`.
+   */
   runners: ProjectionRunner[];
   unsubscribe: () => void;
 }
@@ -163,6 +171,19 @@ const openSessionsRuntime = async (
     newTokenId: newUserTokenId,
     newSecret: newUserTokenSecret,
   });
+  const ttlPoliciesRunner = new ProjectionRunner(tokenTtlPoliciesProjection, {
+    events,
+    readStores: infra.readStores,
+    checkpoints: infra.projectionCheckpoints,
+    parked: infra.parkedEvents,
+    logger: runnerLogger(logger),
+    clock,
+  });
+  const ttlPolicies = new TokenTtlPolicies({
+    events,
+    runner: ttlPoliciesRunner,
+    policies: await infra.readStores.open(tokenTtlPoliciesModel),
+  });
   const organizationTokenRunner = new ProjectionRunner(organizationTokensProjection, {
     events,
     readStores: infra.readStores,
@@ -181,6 +202,7 @@ const openSessionsRuntime = async (
     clock,
     newTokenId: newUserTokenId,
     newSecret: newApiTokenSecret,
+    ttlPolicies,
   });
   const teamTokenRunner = new ProjectionRunner(teamTokensProjection, {
     events,
@@ -200,6 +222,7 @@ const openSessionsRuntime = async (
     clock,
     newTokenId: newUserTokenId,
     newSecret: newApiTokenSecret,
+    ttlPolicies,
   });
   const processed = new ProcessedEvents(infra.processedEvents, { consumer: 'token.identity-events', clock });
   const membershipProcessed = new ProcessedEvents(infra.processedEvents, {
@@ -211,6 +234,7 @@ const openSessionsRuntime = async (
     events.subscribe(tokenRunner),
     events.subscribe(organizationTokenRunner),
     events.subscribe(teamTokenRunner),
+    events.subscribe(ttlPoliciesRunner),
   ];
   return {
     service,
@@ -218,8 +242,13 @@ const openSessionsRuntime = async (
     organizationTokens,
     teamTokens,
     reactions: new IdentityReactions(service, processed, userTokens),
-    membershipReactions: new MembershipReactions(organizationTokens, membershipProcessed, teamTokens),
-    runners: [runner, tokenRunner, organizationTokenRunner, teamTokenRunner],
+    membershipReactions: new MembershipReactions(
+      organizationTokens,
+      membershipProcessed,
+      teamTokens,
+      ttlPolicies,
+    ),
+    runners: [runner, tokenRunner, ttlPoliciesRunner, organizationTokenRunner, teamTokenRunner],
     unsubscribe: () => unsubscribe.forEach((u) => u()),
   };
 };
@@ -367,7 +396,14 @@ export const publicTokenEvent: RelaySelector = (event) => {
       data = { tokenId, teamId, organizationId, reason };
       break;
     }
-    // `OrganizationTokenOrganizationRenamed`, `OrganizationTokensClosed` and `TeamTokensClosed` stay inside.
+    case 'TeamTokenExpiryShortened':
+    case 'OrganizationTokenExpiryShortened': {
+      const { tokenId, organizationId, expiredAt, reason } = stored.data;
+      data = { tokenId, organizationId, expiredAt, reason };
+      break;
+    }
+    // `OrganizationTokenOrganizationRenamed`, `OrganizationTokensClosed`, `TeamTokensClosed` and the recorded token
+    // TTL policies (`TokenTtlPoliciesRecorded` / `Forgotten`, membership's own facts) stay inside.
     default:
       return undefined;
   }

@@ -8,6 +8,7 @@ import {
   type OrganizationTokenView,
   type RequestMeta,
   type TokenCreator,
+  type TokenTtlType,
 } from '@idp/contracts';
 import {
   type Clock,
@@ -20,13 +21,17 @@ import {
 import {
   type OrganizationTokenCommand,
   organizationTokenDecider,
+  type OrganizationTokenEvent,
   OrganizationTokenNotFound,
   organizationTokenStream,
+  ttlTypeOfKind,
 } from '../domain/organization-token/organization-token.decider';
+import { exceedsMaxTtl } from '../domain/token-ttl-policy/token-ttl';
 import { credentialHash, organizationTokenIdFor, verifiedApiToken } from './credentials';
 import type { OrganizationTokenDocument } from './organization-tokens.projection';
 import { invalidTokenRequest } from './request-errors';
 import { metadataOf } from './session.service';
+import type { TokenTtlPolicies } from './token-ttl-policies';
 import type { UserTokenActivity } from './user-token-activity';
 import { normalizeExpiry } from './user-token.service';
 
@@ -40,6 +45,8 @@ export interface OrganizationTokenServiceDeps {
   clock: Clock;
   newTokenId: () => string;
   newSecret: () => string;
+  /** The organizations' token TTL policies (ADR 012): `organization` / `audit_trails` maxima bound `expiredAt`. */
+  ttlPolicies: Pick<TokenTtlPolicies, 'maxTtlMs' | 'catchUp'>;
 }
 
 /** `created-by` from the request's actor: a user, or the organization token itself. Anything else is refused. */
@@ -71,7 +78,9 @@ export class OrganizationTokenService {
       ? organizationTokenIdFor(organizationId, kind, request.requestId)
       : this.deps.newTokenId();
     const secret = this.deps.newSecret();
-    const expiredAt = normalizeExpiry(request.expiredAt);
+    const requestedExpiry = normalizeExpiry(request.expiredAt);
+    const ttlType = ttlTypeOfKind(kind);
+    const maxTtlMs = await this.deps.ttlPolicies.maxTtlMs(organizationId, ttlType);
     const { events } = await this.execute(organizationId, kind, {
       type: 'CreateOrganizationToken',
       data: {
@@ -79,16 +88,32 @@ export class OrganizationTokenService {
         organizationId,
         organizationName,
         kind,
-        expiredAt,
+        expiredAt: requestedExpiry,
         tokenHash: credentialHash(secret),
         now,
         createdBy,
+        maxTtlMs,
       },
       metadata: metadataOf(request.meta),
     });
     const replacedTokenId =
       events.flatMap((e) => (e.type === 'OrganizationTokenRevoked' ? [e.data.tokenId] : []))[0] ?? null;
     await this.afterWrite(replacedTokenId ? [replacedTokenId] : []);
+    let { expiredAt } = events.find(
+      (e): e is Extract<OrganizationTokenEvent, { type: 'OrganizationTokenCreated' }> =>
+        e.type === 'OrganizationTokenCreated',
+    )!.data;
+    // A policy recorded while this create was being decided: either its sweep sees this token, or this re-read sees
+    // the policy (the sweep records the policy before it reads the tokens) — no token outlives it.
+    await this.deps.ttlPolicies.catchUp();
+    const latestMax = await this.deps.ttlPolicies.maxTtlMs(organizationId, ttlType);
+    if (latestMax !== null && exceedsMaxTtl(now, expiredAt, latestMax)) {
+      const shortened = await this.shortenKind(organizationId, kind, latestMax, {
+        ...metadataOf(request.meta),
+        actor: { kind: 'system', id: 'token' },
+      });
+      expiredAt = shortened.find((e) => e.tokenId === tokenId)?.expiredAt ?? expiredAt;
+    }
     return {
       token: {
         id: tokenId,
@@ -173,6 +198,26 @@ export class OrganizationTokenService {
     return revoked.length;
   }
 
+  /**
+   * The organization's token TTL policies changed (ADR 012): the current token of each kind whose policy type has a
+   * maximum, if it lives longer, is shortened to `createdAt + max` (`OrganizationTokenExpiryShortened`), possibly
+   * already past — it stops verifying. Idempotent, and a looser maximum lengthens nothing. Returns the ids shortened.
+   */
+  async shortenOrganization(
+    organizationId: string,
+    maxTtlMsOf: (type: TokenTtlType) => number | null,
+    metadata: EventMetadata,
+  ): Promise<string[]> {
+    const shortened: string[] = [];
+    for (const kind of ORGANIZATION_TOKEN_KINDS) {
+      const maxTtlMs = maxTtlMsOf(ttlTypeOfKind(kind));
+      if (maxTtlMs === null) continue;
+      for (const e of await this.shortenKind(organizationId, kind, maxTtlMs, metadata))
+        shortened.push(e.tokenId);
+    }
+    return shortened;
+  }
+
   /** The organization was renamed: its live tokens carry the new name (the synthetic service user shows it). */
   async renameOrganization(
     organizationId: string,
@@ -186,6 +231,26 @@ export class OrganizationTokenService {
         metadata,
       });
     await this.deps.runner.catchUp();
+  }
+
+  /** Shortens the current token of one kind to `maxTtlMs`: what was shortened (nothing or that token). */
+  private async shortenKind(
+    organizationId: string,
+    kind: OrganizationTokenKind,
+    maxTtlMs: number,
+    metadata: EventMetadata,
+  ): Promise<{ tokenId: string; expiredAt: string }[]> {
+    const { events } = await this.execute(organizationId, kind, {
+      type: 'ShortenOrganizationTokenExpiry',
+      data: { maxTtlMs },
+      metadata,
+    });
+    await this.deps.runner.catchUp();
+    return events.flatMap((e) =>
+      e.type === 'OrganizationTokenExpiryShortened'
+        ? [{ tokenId: e.data.tokenId, expiredAt: e.data.expiredAt }]
+        : [],
+    );
   }
 
   private async afterWrite(revokedTokenIds: readonly string[]): Promise<void> {

@@ -6,7 +6,7 @@ import type { OrganizationTokenEvent } from '../domain/organization-token/organi
  * A live organization API token, keyed by the SHA-256 of its secret: verification is one `get(sha256(secret))`, as
  * for user tokens and sessions. At most one document per organization and kind (the aggregate guarantees it).
  * Revoked tokens are deleted (a tombstone stays, so a replayed create cannot revive them); expired ones stay (GET
- * shows them) and are refused by verification.
+ * shows them) and are refused by verification. A TTL policy's shortening rewrites `expiredAt`.
  */
 export interface OrganizationTokenDocument {
   /** SHA-256 (hex) of the secret. */
@@ -30,7 +30,12 @@ type Recorded = RecordedEvent & OrganizationTokenEvent;
 export const organizationTokensProjection = defineProjection<{ tokens: OrganizationTokenDocument }>({
   name: 'organization-tokens',
   version: 1,
-  handles: ['OrganizationTokenCreated', 'OrganizationTokenRevoked', 'OrganizationTokenOrganizationRenamed'],
+  handles: [
+    'OrganizationTokenCreated',
+    'OrganizationTokenRevoked',
+    'OrganizationTokenOrganizationRenamed',
+    'OrganizationTokenExpiryShortened',
+  ],
   readModels: { tokens: organizationTokensModel },
   async apply(raw, { tokens }) {
     const event = raw as Recorded;
@@ -62,6 +67,12 @@ export const organizationTokensProjection = defineProjection<{ tokens: Organizat
         const [doc] = await tokens.find({ where: { tokenId: event.data.tokenId }, limit: 1 });
         if (doc)
           await tokens.patch(doc.id, { organizationName: event.data.organizationName }, event.position);
+        return;
+      }
+      case 'OrganizationTokenExpiryShortened': {
+        // Position-guarded: replayed, the patch is not newer and writes nothing.
+        const [doc] = await tokens.find({ where: { tokenId: event.data.tokenId }, limit: 1 });
+        if (doc) await tokens.patch(doc.id, { expiredAt: event.data.expiredAt }, event.position);
         return;
       }
       default:

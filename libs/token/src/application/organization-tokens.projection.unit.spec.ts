@@ -104,4 +104,41 @@ describe('organization-tokens projection', () => {
     });
     expect(JSON.stringify(published.map((e) => e!.data))).not.toContain('1'.repeat(64));
   });
+
+  it('a TTL policy shortening rewrites expiredAt (applied twice, the same) and is published without the hash', async () => {
+    const { events, runner, tokens } = await setup();
+    const shortened: OrganizationTokenEvent = {
+      type: 'OrganizationTokenExpiryShortened',
+      data: {
+        tokenId: 'at-2',
+        organizationId: 'org-1',
+        kind: 'organization',
+        expiredAt: '2026-12-03T10:00:00.000Z',
+        maxTtlMs: 7 * 86_400_000,
+        reason: 'ttl-policy',
+      },
+    };
+    await events.append(STREAM, [shortened], 3);
+    await runner().catchUp();
+    expect(await tokens.get('2'.repeat(64))).toMatchObject({ expiredAt: '2026-12-03T10:00:00.000Z' });
+    await runner().catchUp();
+    expect(await tokens.get('2'.repeat(64))).toMatchObject({ expiredAt: '2026-12-03T10:00:00.000Z' });
+    const all = (await events.readAll(0n, 100)) as RecordedEvent[];
+    const published = all.map(publicTokenEvent).filter((e) => e !== undefined);
+    expect(published.at(-1)).toMatchObject({
+      type: 'OrganizationTokenExpiryShortened',
+      data: {
+        tokenId: 'at-2',
+        organizationId: 'org-1',
+        expiredAt: '2026-12-03T10:00:00.000Z',
+        reason: 'ttl-policy',
+      },
+    });
+    expect(Object.keys(published.at(-1)!.data as object).sort()).toEqual([
+      'expiredAt',
+      'organizationId',
+      'reason',
+      'tokenId',
+    ]);
+  });
 });

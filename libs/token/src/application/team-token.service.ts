@@ -18,13 +18,16 @@ import {
 import {
   type TeamTokenCommand,
   teamTokenDecider,
+  type TeamTokenEvent,
   TeamTokenNotFound,
   teamTokenStream,
 } from '../domain/team-token/team-token.decider';
+import { exceedsMaxTtl } from '../domain/token-ttl-policy/token-ttl';
 import { credentialHash, teamTokenIdFor, verifiedApiToken } from './credentials';
 import { invalidTokenRequest } from './request-errors';
 import { metadataOf } from './session.service';
 import type { TeamTokenDocument } from './team-tokens.projection';
+import type { TokenTtlPolicies } from './token-ttl-policies';
 import type { UserTokenActivity } from './user-token-activity';
 import { normalizeExpiry } from './user-token.service';
 
@@ -38,6 +41,8 @@ export interface TeamTokenServiceDeps {
   clock: Clock;
   newTokenId: () => string;
   newSecret: () => string;
+  /** The organizations' token TTL policies (ADR 012): the `team` maximum bounds `expiredAt`. */
+  ttlPolicies: Pick<TokenTtlPolicies, 'maxTtlMs' | 'catchUp'>;
 }
 
 /** `created-by` from the request's actor: a user, the organization token or a team token. Anything else is refused. */
@@ -81,7 +86,8 @@ export class TeamTokenService {
     const secret = this.deps.newSecret();
     const description = request.description === null ? null : request.description.trim();
     if (description === '') throw invalidTokenRequest("Description can't be blank", 'description');
-    const expiredAt = normalizeExpiry(request.expiredAt);
+    const requestedExpiry = normalizeExpiry(request.expiredAt);
+    const maxTtlMs = await this.deps.ttlPolicies.maxTtlMs(organizationId, 'team');
     const { events } = await this.execute(teamId, {
       type: 'CreateTeamToken',
       data: {
@@ -89,16 +95,31 @@ export class TeamTokenService {
         teamId,
         organizationId,
         description,
-        expiredAt,
+        expiredAt: requestedExpiry,
         tokenHash: credentialHash(secret),
         now,
         createdBy,
+        maxTtlMs,
       },
       metadata: metadataOf(request.meta),
     });
     const replacedTokenId =
       events.flatMap((e) => (e.type === 'TeamTokenRevoked' ? [e.data.tokenId] : []))[0] ?? null;
     await this.afterWrite(replacedTokenId ? [replacedTokenId] : []);
+    let { expiredAt } = events.find(
+      (e): e is Extract<TeamTokenEvent, { type: 'TeamTokenCreated' }> => e.type === 'TeamTokenCreated',
+    )!.data;
+    // A policy recorded while this create was being decided: either its sweep sees this token, or this re-read sees
+    // the policy (the sweep records the policy before it reads the tokens) — no token outlives it.
+    await this.deps.ttlPolicies.catchUp();
+    const latestMax = await this.deps.ttlPolicies.maxTtlMs(organizationId, 'team');
+    if (latestMax !== null && exceedsMaxTtl(now, expiredAt, latestMax)) {
+      const shortened = await this.shortenTeam(teamId, latestMax, {
+        ...metadataOf(request.meta),
+        actor: { kind: 'system', id: 'token' },
+      });
+      expiredAt = shortened.find((e) => e.tokenId === tokenId)?.expiredAt ?? expiredAt;
+    }
     return {
       token: {
         id: tokenId,
@@ -213,6 +234,26 @@ export class TeamTokenService {
   }
 
   /**
+   * The organization's `team` token TTL policy is `maxTtlMs` (ADR 012): every live token of its teams living longer
+   * is shortened to `createdAt + maxTtlMs` (`TeamTokenExpiryShortened`), possibly already past — it stops verifying.
+   * Idempotent, and a looser maximum lengthens nothing. Returns what was shortened now.
+   */
+  async shortenOrganization(
+    organizationId: string,
+    maxTtlMs: number,
+    metadata: EventMetadata,
+  ): Promise<{ tokenId: string; expiredAt: string }[]> {
+    await this.deps.runner.catchUp();
+    const docs = await this.deps.tokens.find({ where: { organizationId } });
+    const teams = new Set(
+      docs.filter((d) => exceedsMaxTtl(d.createdAt, d.expiredAt, maxTtlMs)).map((d) => d.teamId),
+    );
+    const shortened: { tokenId: string; expiredAt: string }[] = [];
+    for (const teamId of teams) shortened.push(...(await this.shortenTeam(teamId, maxTtlMs, metadata)));
+    return shortened;
+  }
+
+  /**
    * The organization was deleted: every team of it that holds tokens is closed. (Teams that never had a token are
    * not known here; a create for one of them racing with the deletion is the known gap in the README.)
    */
@@ -223,6 +264,22 @@ export class TeamTokenService {
     for (const teamId of new Set(docs.map((d) => d.teamId)))
       revoked.push(...(await this.closeTeam(teamId, 'organization-deleted', metadata)));
     return revoked;
+  }
+
+  private async shortenTeam(
+    teamId: string,
+    maxTtlMs: number,
+    metadata: EventMetadata,
+  ): Promise<{ tokenId: string; expiredAt: string }[]> {
+    const { events } = await this.execute(teamId, {
+      type: 'ShortenTeamTokenExpiries',
+      data: { maxTtlMs },
+      metadata,
+    });
+    await this.deps.runner.catchUp();
+    return events.flatMap((e) =>
+      e.type === 'TeamTokenExpiryShortened' ? [{ tokenId: e.data.tokenId, expiredAt: e.data.expiredAt }] : [],
+    );
   }
 
   private async views(docs: readonly TeamTokenDocument[]): Promise<TeamTokenView[]> {

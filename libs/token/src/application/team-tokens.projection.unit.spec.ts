@@ -101,4 +101,40 @@ describe('team-tokens projection', () => {
     });
     expect(JSON.stringify(published.map((e) => e!.data))).not.toContain('1'.repeat(64));
   });
+
+  it('a TTL policy shortening rewrites expiredAt (applied twice, the same) and is published without the hash', async () => {
+    const { events, runner, tokens } = await setup();
+    const shortened: TeamTokenEvent = {
+      type: 'TeamTokenExpiryShortened',
+      data: {
+        tokenId: 'at-2',
+        teamId: 'team-1',
+        organizationId: 'org-1',
+        expiredAt: '2026-12-26T10:00:00.000Z',
+        maxTtlMs: 30 * 86_400_000,
+        reason: 'ttl-policy',
+      },
+    };
+    await events.append(STREAM, [shortened], 3);
+    await runner().catchUp();
+    expect(await tokens.get('2'.repeat(64))).toEqual({
+      ...doc(2, 'ci'),
+      expiredAt: '2026-12-26T10:00:00.000Z',
+    });
+    await runner().catchUp();
+    expect(await tokens.get('2'.repeat(64))).toEqual({
+      ...doc(2, 'ci'),
+      expiredAt: '2026-12-26T10:00:00.000Z',
+    });
+    expect(await tokens.get('3'.repeat(64))).toEqual(doc(3, null));
+    const all = (await events.readAll(0n, 100)) as RecordedEvent[];
+    const published = all.map(publicTokenEvent).filter((e) => e !== undefined);
+    expect(published.at(-1)).toMatchObject({ type: 'TeamTokenExpiryShortened' });
+    expect(published.at(-1)!.data).toEqual({
+      tokenId: 'at-2',
+      organizationId: 'org-1',
+      expiredAt: '2026-12-26T10:00:00.000Z',
+      reason: 'ttl-policy',
+    });
+  });
 });
