@@ -34,7 +34,9 @@ const idIn = (type: string, data: unknown, field: string): string => {
  *
  * - `token.events` `SessionEnded` (logout, revocation, password reset, suspension, deletion, expiry) → the session;
  *   `UserTokenRevoked`, `OrganizationTokenRevoked` and `TeamTokenRevoked` (revoked, replaced, deleted with its
- *   team, organization or user) → the token; `UserTokensSuspended` → every credential of the user.
+ *   team, organization or user) and `TeamTokenExpiryShortened` / `OrganizationTokenExpiryShortened` (an
+ *   organization's token TTL policy moved its `expired-at` earlier, ADR 012) → the token; `UserTokensSuspended` →
+ *   every credential of the user.
  * - `identity.events` `AccountSuspended` and `AccountDeleted` → every credential of the user. These arrive before
  *   the token service has reacted to them, so a request in between may verify and cache the credential again; the
  *   token service's own `SessionEnded` / `UserTokensSuspended` / `UserTokenRevoked` that follow evict it for good.
@@ -53,6 +55,9 @@ export const evictionFor = (
       case 'UserTokenRevoked':
       case 'OrganizationTokenRevoked':
       case 'TeamTokenRevoked':
+      // An organization's token TTL policy (ADR 012) ended the token earlier: the cached `expiresAt` is too late.
+      case 'TeamTokenExpiryShortened':
+      case 'OrganizationTokenExpiryShortened':
         return { by: 'token', tokenId: idIn(type, data, 'tokenId') };
       case 'UserTokensSuspended':
         return { by: 'user', userId: idIn(type, data, 'userId') };

@@ -50,6 +50,28 @@ describe('evictionFor: which events evict what', () => {
       { tokenId: 'at-3', teamId: 'team-1', organizationId: 'org-1', reason: 'team-deleted' },
       { by: 'token', tokenId: 'at-3' },
     ],
+    [
+      'token',
+      'TeamTokenExpiryShortened',
+      {
+        tokenId: 'at-4',
+        organizationId: 'org-1',
+        expiredAt: '2026-01-01T00:00:00.000Z',
+        reason: 'ttl-policy',
+      },
+      { by: 'token', tokenId: 'at-4' },
+    ],
+    [
+      'token',
+      'OrganizationTokenExpiryShortened',
+      {
+        tokenId: 'at-5',
+        organizationId: 'org-1',
+        expiredAt: '2026-01-01T00:00:00.000Z',
+        reason: 'ttl-policy',
+      },
+      { by: 'token', tokenId: 'at-5' },
+    ],
     ['token', 'UserTokensSuspended', { userId: 'u1' }, { by: 'user', userId: 'u1' }],
     ['identity', 'AccountSuspended', { userId: 'u2' }, { by: 'user', userId: 'u2' }],
     ['identity', 'AccountDeleted', { userId: 'u3' }, { by: 'user', userId: 'u3' }],
@@ -97,6 +119,7 @@ describe('CredentialEvictionHandlers', () => {
     userId,
     tokenId,
     expiresAt: null,
+    createdAt: '2026-01-01T00:00:00.000Z',
   });
   const orgToken = (tokenId: string): Principal => ({
     kind: 'organization-token',
