@@ -63,9 +63,11 @@ export const principalFrom = (reply: unknown, now: number): Principal | undefine
     return { kind: 'session', userId, sessionId, expiresAt };
   }
   if (reply.kind === 'user-token') {
-    const { tokenId } = reply;
+    // `createdAt` is required: without it no service could apply an organization's `user` token TTL policy (§5.4).
+    const { tokenId, createdAt } = reply;
     if (!nonEmpty(userId) || !nonEmpty(tokenId) || !liveExpiry(expiresAt, now)) return undefined;
-    return { kind: 'user-token', userId, tokenId, expiresAt };
+    if (!nonEmpty(createdAt) || Number.isNaN(Date.parse(createdAt))) return undefined;
+    return { kind: 'user-token', userId, tokenId, expiresAt, createdAt };
   }
   if (reply.kind === 'organization-token') {
     const { tokenId, organizationId, organizationName, tokenKind } = reply;

@@ -68,7 +68,13 @@ describe('CredentialCache', () => {
         tokenKind,
         expiresAt: null,
       }) as const;
-    c.set('u1', { kind: 'user-token', userId: 'user-1', tokenId: 'at-u1', expiresAt: null });
+    c.set('u1', {
+      kind: 'user-token',
+      userId: 'user-1',
+      tokenId: 'at-u1',
+      expiresAt: null,
+      createdAt: '2026-01-01T00:00:00.000Z',
+    });
     c.set('o1', org('at-o1', 'org-1', 'organization'));
     c.set('o2', org('at-o2', 'org-1', 'audit-trails'));
     c.set('o3', org('at-o3', 'org-2', 'organization'));
@@ -92,6 +98,7 @@ describe('CredentialCache', () => {
       userId,
       tokenId,
       expiresAt: null,
+      createdAt: '2026-01-01T00:00:00.000Z',
     });
     const orgToken: Principal = {
       kind: 'organization-token',

@@ -94,7 +94,13 @@ describe('credential eviction on token and identity events (GatewayModule on the
     let valid = true;
     fx.state.verifyReply = (token) =>
       token === secret && valid
-        ? { kind: 'user-token', userId: user.id, tokenId: 'at-evict', expiresAt: null }
+        ? {
+            kind: 'user-token',
+            userId: user.id,
+            tokenId: 'at-evict',
+            expiresAt: null,
+            createdAt: new Date().toISOString(),
+          }
         : null;
     try {
       expect(await whoami(secret)).toBe(200);

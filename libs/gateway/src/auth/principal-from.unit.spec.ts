@@ -73,15 +73,12 @@ describe('principalFrom: the token service answer, checked', () => {
       sessionId: 's',
       expiresAt: LATER,
     });
-    expect(principalFrom({ kind: 'user-token', userId: 'u', tokenId: 't', expiresAt: null }, NOW)).toEqual({
-      kind: 'user-token',
-      userId: 'u',
-      tokenId: 't',
-      expiresAt: null,
-    });
-    expect(
-      principalFrom({ kind: 'user-token', userId: '', tokenId: 't', expiresAt: null }, NOW),
-    ).toBeUndefined();
+    const userToken = { kind: 'user-token', userId: 'u', tokenId: 't', expiresAt: null, createdAt: EARLIER };
+    expect(principalFrom(userToken, NOW)).toEqual(userToken);
+    expect(principalFrom({ ...userToken, userId: '' }, NOW)).toBeUndefined();
+    // Its creation is what a `user` token TTL policy bounds with the expiry (TFC-API §5.4): required.
+    expect(principalFrom({ ...userToken, createdAt: undefined }, NOW)).toBeUndefined();
+    expect(principalFrom({ ...userToken, createdAt: 'yesterday' }, NOW)).toBeUndefined();
     expect(
       principalFrom({ kind: 'session', userId: 'u', sessionId: 's', expiresAt: null }, NOW),
     ).toBeUndefined();
@@ -105,9 +102,26 @@ describe('who a principal is to the services', () => {
     expect(() => userIdOf(principal)).toThrow(expect.objectContaining({ status: 404 }));
   });
 
-  it('a session or user token acts as its user', () => {
-    const principal = { kind: 'user-token' as const, userId: 'user-1', tokenId: 'at-1', expiresAt: null };
-    expect(actorOf(principal)).toEqual({ kind: 'user', id: 'user-1' });
+  it('a session or user token acts as its user; a user token also names itself and its lifetime', () => {
+    const principal = {
+      kind: 'user-token' as const,
+      userId: 'user-1',
+      tokenId: 'at-1',
+      expiresAt: LATER,
+      createdAt: EARLIER,
+    };
+    expect(actorOf(principal)).toEqual({
+      kind: 'user',
+      id: 'user-1',
+      userToken: { tokenId: 'at-1', createdAt: EARLIER, expiredAt: LATER },
+    });
+    expect(actorOf({ ...principal, expiresAt: null }).userToken).toEqual({
+      tokenId: 'at-1',
+      createdAt: EARLIER,
+      expiredAt: null,
+    });
     expect(userIdOf(principal)).toBe('user-1');
+    const session = { kind: 'session' as const, userId: 'user-1', sessionId: 's-1', expiresAt: LATER };
+    expect(actorOf(session)).toEqual({ kind: 'user', id: 'user-1' });
   });
 });

@@ -6,10 +6,25 @@ import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import type { Principal, RequestContext } from '../http/request-context';
 import { type ReplyOf, type RequestOf, SERVICE_PATTERNS, type ServicePattern } from './service-messages';
 
-/** Who asks, as services see it: a user (session or user token), or an organization (its organization token). */
+/**
+ * Who asks, as services see it: a user (session or user token), an organization (its organization token) or a team
+ * (its team token). A user token also says which token and its lifetime (`userToken`: id, `created-at`,
+ * `expired-at`), so the membership service can apply organizations' `user` token TTL policies (TFC-API §5.4,
+ * ADR 012); a session never carries it.
+ */
 export const actorOf = (principal: Principal): NonNullable<RequestMeta['actor']> => {
   if (principal.kind === 'organization-token') return { kind: 'organization', id: principal.organizationId };
   if (principal.kind === 'team-token') return { kind: 'team', id: principal.teamId };
+  if (principal.kind === 'user-token')
+    return {
+      kind: 'user',
+      id: principal.userId,
+      userToken: {
+        tokenId: principal.tokenId,
+        createdAt: principal.createdAt,
+        expiredAt: principal.expiresAt,
+      },
+    };
   if (principal.kind === 'session' && principal.impersonatorId)
     return {
       kind: 'user',

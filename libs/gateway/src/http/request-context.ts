@@ -54,6 +54,11 @@ export type Principal =
       tokenId: string;
       /** Its `expired-at`, or null for a token that does not expire. */
       expiresAt: string | null;
+      /**
+       * When it was created: with `expiresAt`, its lifetime, which organizations' `user` token TTL policies bound
+       * (TFC-API §5.4, ADR 012). Sent to services in `meta.actor.userToken`.
+       */
+      createdAt: string;
     }
   | {
       /**
