@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { MEMBERSHIP_SEAL_CONTEXT, type MembershipIntegrationEvent } from '@idp/contracts';
+import { MEMBERSHIP_SEAL_CONTEXT, type MembershipIntegrationEvent, type RequestMeta } from '@idp/contracts';
 import { type RecordedEvent, type ServiceInfrastructure, sha256Hex } from '@idp/eventing';
 import { createPostgresDatabase, describeWithInfra, uniqueName } from '@idp/testing';
 import { directoryProjection } from './application/directory.projection';
@@ -1100,6 +1100,189 @@ const describeMembership = (
       });
     });
 
+    describe('token TTL policies', () => {
+      const iso = (ms: number) => new Date(ms).toISOString();
+      /** Request metadata of a user acting through a user token living `lifetimeMs` (null: never expires). */
+      const asUserToken = (userId: string, lifetimeMs: number | null): { meta: RequestMeta } => ({
+        meta: {
+          actor: {
+            kind: 'user',
+            id: userId,
+            userToken: {
+              tokenId: `at-${userId}`,
+              createdAt: iso(h.clock.ms - DAY),
+              expiredAt: lifetimeMs === null ? null : iso(h.clock.ms - DAY + lifetimeMs),
+            },
+          },
+        },
+      });
+      const EXCEEDED = { code: 'ORGANIZATION.TOKEN_TTL_EXCEEDED' };
+
+      it('owners set them (the whole set in the event; unlisted types kept); members are told 403, anyone else 404', async () => {
+        const alice = await user('alice');
+        const org = await createOrg(alice, 'ttl');
+        const bob = await joined(alice, org.name);
+        const outsider = await user('eve');
+        const asAlice = { ...asUser(alice.userId), organization: org.name };
+        expect(await svc.getTokenTtlPolicies(asAlice)).toEqual({
+          organizationId: org.id,
+          organizationName: org.name,
+          policies: [],
+        });
+        expect(org.settings.maxTtlEnabled).toBe(false);
+
+        h.clock.advance(1000);
+        const first = iso(h.clock.ms);
+        const set = await svc.setTokenTtlPolicies({
+          ...asAlice,
+          policies: [{ tokenType: 'user', maxTtlMs: 30 * DAY }],
+        });
+        expect(set.policies).toEqual([
+          { tokenType: 'user', maxTtlMs: 30 * DAY, createdAt: first, updatedAt: first },
+        ]);
+        h.clock.advance(1000);
+        const second = iso(h.clock.ms);
+        const both = await svc.setTokenTtlPolicies({
+          ...asAlice,
+          policies: [
+            { tokenType: 'team', maxTtlMs: 7 * DAY },
+            { tokenType: 'user', maxTtlMs: 60 * DAY },
+          ],
+        });
+        // In TOKEN_TTL_TYPES order; the user policy keeps its creation.
+        expect(both.policies).toEqual([
+          { tokenType: 'team', maxTtlMs: 7 * DAY, createdAt: second, updatedAt: second },
+          { tokenType: 'user', maxTtlMs: 60 * DAY, createdAt: first, updatedAt: second },
+        ]);
+        h.clock.advance(1000);
+        const third = await svc.setTokenTtlPolicies({
+          ...asAlice,
+          policies: [{ tokenType: 'organization', maxTtlMs: DAY }],
+        });
+        expect(third.policies.map((p) => p.tokenType)).toEqual(['organization', 'team', 'user']);
+        expect(await svc.getTokenTtlPolicies(asAlice)).toEqual(third);
+
+        // The stored event carries the whole set; the relay publishes it as OrganizationTokenTtlPoliciesSet.
+        const stream = await h.infra.eventStore.readStream(`organization-${org.id}`);
+        const sets = stream.filter((e) => e.type === 'OrganizationTokenTtlPoliciesSet');
+        expect(sets.map((e) => (e.data as { policies: unknown[] }).policies.length)).toEqual([1, 2, 3]);
+        expect(publicMembershipEvent(sets.at(-1)!)).toMatchObject({
+          type: 'OrganizationTokenTtlPoliciesSet',
+          data: { organizationId: org.id, organizationName: org.name, policies: third.policies },
+        });
+        // Setting what is already set appends nothing.
+        await svc.setTokenTtlPolicies({
+          ...asAlice,
+          policies: [{ tokenType: 'organization', maxTtlMs: DAY }],
+        });
+        expect((await h.infra.eventStore.readStream(`organization-${org.id}`)).length).toBe(stream.length);
+
+        expect((await svc.getOrganization(asAlice)).organization.settings.maxTtlEnabled).toBe(true);
+        const FORBIDDEN = { code: 'ORGANIZATION.OWNER_REQUIRED_FORBIDDEN' };
+        const asBob = { ...asUser(bob.userId), organization: org.name };
+        expect(await failure(svc.getTokenTtlPolicies(asBob))).toMatchObject(FORBIDDEN);
+        expect(
+          await failure(
+            svc.setTokenTtlPolicies({ ...asBob, policies: [{ tokenType: 'user', maxTtlMs: DAY }] }),
+          ),
+        ).toMatchObject(FORBIDDEN);
+        for (const meta of [asUser(outsider.userId), asOrganization(org.id), anonymous()]) {
+          expect(await failure(svc.getTokenTtlPolicies({ ...meta, organization: org.name }))).toMatchObject({
+            code: 'ORGANIZATION.NOT_FOUND',
+          });
+          expect(
+            await failure(
+              svc.setTokenTtlPolicies({
+                ...meta,
+                organization: org.name,
+                policies: [{ tokenType: 'user', maxTtlMs: DAY }],
+              }),
+            ),
+          ).toMatchObject({ code: 'ORGANIZATION.NOT_FOUND' });
+        }
+      });
+
+      it("a member's user token living longer than the `user` policy is refused on the organization's routes, not on the exempt ones", async () => {
+        const alice = await user('alice');
+        const org = await createOrg(alice, 'ttlu');
+        const dev = (
+          await svc.createTeam({
+            ...asUser(alice.userId),
+            organization: org.name,
+            name: 'dev',
+            visibility: 'organization',
+          })
+        ).team;
+        const bob = await joined(alice, org.name, [dev.id]);
+        await svc.setTokenTtlPolicies({
+          ...asUser(alice.userId),
+          organization: org.name,
+          policies: [{ tokenType: 'user', maxTtlMs: 30 * DAY }],
+        });
+
+        // Within the maximum (and a session): as before.
+        for (const meta of [asUserToken(bob.userId, 30 * DAY), asUser(bob.userId)]) {
+          expect((await svc.getOrganization({ ...meta, organization: org.name })).organization.name).toBe(
+            org.name,
+          );
+          expect((await svc.getTeam({ ...meta, teamId: dev.id })).team.id).toBe(dev.id);
+        }
+
+        // Beyond it, or without expiry: 403 naming the maximum, on reads and commands alike.
+        for (const meta of [asUserToken(bob.userId, 30 * DAY + 1), asUserToken(bob.userId, null)]) {
+          const refused = await failure(svc.getOrganization({ ...meta, organization: org.name }));
+          expect(refused).toMatchObject({
+            ...EXCEEDED,
+            details: { organization: org.name, maxTtlMs: 30 * DAY },
+          });
+          expect(refused.message).toContain('30 days');
+          expect(refused.message).toMatch(/shorter expiry, or a session/);
+          expect(await failure(svc.getTeam({ ...meta, teamId: dev.id }))).toMatchObject(EXCEEDED);
+          expect(await failure(svc.listTeams({ ...meta, organization: org.name }))).toMatchObject(EXCEEDED);
+          expect(await failure(svc.getEntitlements({ ...meta, organization: org.name }))).toMatchObject(
+            EXCEEDED,
+          );
+          expect(
+            await failure(svc.createTeam({ ...meta, organization: org.name, name: 'nope' })),
+          ).toMatchObject(EXCEEDED);
+        }
+
+        // Exempt: the organization list (no permissions), own memberships, leaving.
+        const long = asUserToken(bob.userId, null);
+        const listed = (await svc.listOrganizations({ ...long })).organizations.find((o) => o.id === org.id)!;
+        expect(listed).toMatchObject({
+          twoFactorConformant: true,
+          settings: { maxTtlEnabled: true },
+          permissions: { canTraverse: false, canCreateTeam: false },
+        });
+        const mine = await svc.listMyMemberships({ ...long });
+        expect(mine.memberships.map((m) => m.organizationId)).toContain(org.id);
+        expect(mine.included.teams.filter((t) => t.organizationId === org.id)).toEqual([]);
+        expect((await svc.getMembership({ ...long, membershipId: bob.membershipId })).membership.id).toBe(
+          bob.membershipId,
+        );
+
+        // An owner with such a token is refused too, and fixes the policy with a session.
+        const aliceLong = { ...asUserToken(alice.userId, 90 * DAY), organization: org.name };
+        expect(
+          await failure(
+            svc.setTokenTtlPolicies({ ...aliceLong, policies: [{ tokenType: 'user', maxTtlMs: 90 * DAY }] }),
+          ),
+        ).toMatchObject(EXCEEDED);
+        await svc.setTokenTtlPolicies({
+          ...asUser(alice.userId),
+          organization: org.name,
+          policies: [{ tokenType: 'user', maxTtlMs: 90 * DAY }],
+        });
+        expect((await svc.getOrganization(aliceLong)).organization.permissions.canUpdate).toBe(true);
+
+        await svc.removeMembership({ ...long, membershipId: bob.membershipId });
+        expect(
+          await failure(svc.getOrganization({ ...asUser(bob.userId), organization: org.name })),
+        ).toMatchObject({ code: 'ORGANIZATION.NOT_FOUND' });
+      });
+    });
+
     describe('deletion and rebuilds', () => {
       it('deleting an organization ends every membership in it', async () => {
         const alice = await user('alice');
@@ -1150,6 +1333,7 @@ const describeMembership = (
             'MembershipRemoved',
             'OrganizationCreated',
             'OrganizationDeleted',
+            'OrganizationTokenTtlPoliciesSet',
             'OrganizationUpdated',
             'TeamCreated',
             'TeamDeleted',

@@ -3,6 +3,7 @@ import type {
   OrganizationAccess,
   OrganizationSettings,
   TeamVisibility,
+  TokenTtlPolicy,
 } from '@idp/contracts';
 import { defineProjection, type ReadModel, type ReadStore, type RecordedEvent } from '@idp/eventing';
 import { emailKey } from '../domain/organization/organization.decider';
@@ -30,6 +31,11 @@ export interface OrganizationDocument {
   createdAt: string;
   settings: OrganizationSettings;
   ownersTeamId: string;
+  /**
+   * Token TTL policies (TFC-API §5.4), the whole set as last set; absent until one is set (documents written before
+   * the policies existed have none).
+   */
+  tokenTtlPolicies?: TokenTtlPolicy[];
 }
 
 export interface TeamDocument {
@@ -114,6 +120,7 @@ export const DIRECTORY_EVENT_TYPES = [
   'OrganizationCreated',
   'OrganizationUpdated',
   'OrganizationDeleted',
+  'OrganizationTokenTtlPoliciesSet',
   'TeamCreated',
   'TeamUpdated',
   'TeamDeleted',
@@ -220,6 +227,9 @@ const applyOrganizationEvent = async (
       );
       return;
     }
+    case 'OrganizationTokenTtlPoliciesSet':
+      await organizations.patch(orgId, { tokenTtlPolicies: event.data.policies }, position);
+      return;
     case 'OrganizationDeleted': {
       // Dependants first, the organization last: a replay after a crash half-way still finds them by `orgId`.
       for (const doc of await memberships.find({ where: { orgId } }))

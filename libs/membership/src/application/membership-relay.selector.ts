@@ -59,6 +59,12 @@ export const toMembershipIntegrationEvent = (
     }
     case 'OrganizationDeleted':
       return { type: event.type, data: { organizationId, organizationName: event.data.name } };
+    case 'OrganizationTokenTtlPoliciesSet':
+      // The whole set after the change (ADR 012): the token service's read model replaces what it had.
+      return {
+        type: event.type,
+        data: { organizationId, organizationName, policies: event.data.policies },
+      };
     case 'TeamCreated':
       return {
         type: event.type,

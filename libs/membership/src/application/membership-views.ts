@@ -12,6 +12,8 @@ import {
   organizationPermissions,
   teamPermissions,
 } from '../domain/organization/permissions';
+import { type LockOutPolicy, lockOutOf } from '../domain/organization/lock-out';
+import type { UserTokenLifetime } from '../domain/organization/organization.types';
 import { lockedOutByTwoFactor } from '../domain/organization/two-factor-policy';
 import type {
   MembershipDocument,
@@ -28,25 +30,40 @@ export const gravatarUrl = (email: string): string =>
 export const isTwoFactorRequired = (org: OrganizationDocument): boolean =>
   org.settings.collaboratorAuthPolicy === 'two_factor_mandatory';
 
+/** What of an organization document the lock-out rule (`lock-out.ts`) reads. */
+export const lockOutPolicyOf = (org: OrganizationDocument): LockOutPolicy => ({
+  name: org.name,
+  collaboratorAuthPolicy: org.settings.collaboratorAuthPolicy,
+  tokenTtlPolicies: org.tokenTtlPolicies ?? [],
+});
+
 /**
- * The organization as `facts` may see it; `caller` is the calling user's mirror document (their 2FA). A member the
- * 2FA policy locks out (only ever shown it in their own lists, to see why) gets `twoFactorConformant: false` and
- * no permission at all.
+ * The organization as `facts` may see it; `caller` is the calling user's mirror document (their 2FA), `userToken`
+ * the user token the request presented, if any. A member the 2FA policy locks out (only ever shown it in their own
+ * lists, to see why) gets `twoFactorConformant: false`; a member locked out by either the 2FA policy or the `user`
+ * token TTL policy gets no permission at all. `maxTtlEnabled` is true while any token TTL policy exists (ADR 012).
  */
 export const organizationView = (
   org: OrganizationDocument,
   facts: CallerFacts,
   caller: UserDocument | undefined,
+  userToken?: UserTokenLifetime,
 ): OrganizationView => {
-  const lockedOut = lockedOutByTwoFactor(org.settings.collaboratorAuthPolicy, facts, caller?.twoFactor);
+  const withoutTwoFactor = lockedOutByTwoFactor(
+    org.settings.collaboratorAuthPolicy,
+    facts,
+    caller?.twoFactor,
+  );
+  const lockedOut =
+    lockOutOf(lockOutPolicyOf(org), facts, { twoFactor: caller?.twoFactor, userToken }) !== undefined;
   return {
     id: org.id,
     name: org.name,
     email: org.email,
     createdAt: org.createdAt,
-    settings: org.settings,
+    settings: { ...org.settings, maxTtlEnabled: (org.tokenTtlPolicies?.length ?? 0) > 0 },
     ownersTeamId: org.ownersTeamId,
-    twoFactorConformant: !lockedOut,
+    twoFactorConformant: !withoutTwoFactor,
     permissions: organizationPermissions(lockedOut ? { kind: 'outsider' } : facts),
   };
 };

@@ -21,10 +21,12 @@ import {
   type OrganizationList,
   organizationRequest,
   type OrganizationResult,
+  setTokenTtlPoliciesRequest,
   type TeamList,
   teamMembersRequest,
   teamRequest,
   type TeamResult,
+  type TokenTtlPolicyList,
   updateOrganizationRequest,
   updateTeamRequest,
   userOwnershipsRequest,
@@ -79,6 +81,18 @@ export class MembershipHandlers {
   @MessagePattern(MEMBERSHIP.getEntitlements)
   getEntitlements(@Payload() body: unknown): Promise<EntitlementsView> {
     return answerAsRpc(() => this.service.getEntitlements(parseRequest(organizationRequest, body)));
+  }
+
+  @MessagePattern(MEMBERSHIP.getTokenTtlPolicies)
+  getTokenTtlPolicies(@Payload() body: unknown): Promise<TokenTtlPolicyList> {
+    return answerAsRpc(() => this.service.getTokenTtlPolicies(parseRequest(organizationRequest, body)));
+  }
+
+  @MessagePattern(MEMBERSHIP.setTokenTtlPolicies)
+  setTokenTtlPolicies(@Payload() body: unknown): Promise<TokenTtlPolicyList> {
+    return answerAsRpc(() =>
+      this.service.setTokenTtlPolicies(parseRequest(setTokenTtlPoliciesRequest, body)),
+    );
   }
 
   @MessagePattern(MEMBERSHIP.invite)

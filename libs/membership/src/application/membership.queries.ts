@@ -17,6 +17,7 @@ import type {
   TeamList,
   TeamResult,
   TeamView,
+  TokenTtlPolicyList,
   UserOwnershipsView,
 } from '@idp/contracts';
 import { MEMBERSHIP_INCLUDES } from '@idp/contracts';
@@ -26,10 +27,10 @@ import {
   MembershipNotFound,
   OrganizationNotFound,
   TeamNotFound,
-  TwoFactorRequired,
 } from '../domain/organization/errors';
-import { emailKey } from '../domain/organization/organization.decider';
-import type { Actor } from '../domain/organization/organization.types';
+import { lockOutOf } from '../domain/organization/lock-out';
+import { checkMayManageTokenTtlPolicies, emailKey } from '../domain/organization/organization.decider';
+import type { Actor, UserTokenLifetime } from '../domain/organization/organization.types';
 import {
   type CallerFacts,
   canManageMembership,
@@ -37,7 +38,6 @@ import {
   canView,
   unionAccess,
 } from '../domain/organization/permissions';
-import { lockedOutByTwoFactor } from '../domain/organization/two-factor-policy';
 import type {
   MembershipDocument,
   OrganizationDocument,
@@ -47,6 +47,7 @@ import type {
 import {
   entitlementsView,
   isTwoFactorRequired,
+  lockOutPolicyOf,
   memberUserView,
   membershipView,
   organizationView,
@@ -83,6 +84,9 @@ const wants = (include: readonly MembershipInclude[] | undefined) => {
 };
 const byCreation = (a: MembershipDocument, b: MembershipDocument) =>
   a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+/** The user token a request presented (`meta.actor.userToken`), for the `user` token TTL policy. */
+const userTokenOf = (actor: Actor | undefined): UserTokenLifetime | undefined =>
+  actor?.kind === 'user' ? actor.userToken : undefined;
 const statusCountsOf = (counts: Record<string, number>) => {
   const active = counts.active ?? 0;
   const invited = counts.invited ?? 0;
@@ -117,7 +121,7 @@ export class MembershipQueries {
 
   /**
    * The organization named `name` if the actor may see it (`OrganizationNotFound` otherwise) and is not locked out
-   * by its 2FA policy (`TwoFactorRequired`).
+   * of it (`TwoFactorRequired`, `TokenTtlExceeded`: `lock-out.ts`).
    */
   async visibleOrganization(
     name: string,
@@ -127,22 +131,35 @@ export class MembershipQueries {
     if (!org) throw new OrganizationNotFound();
     const caller = await this.callerIn(org, actor);
     if (!canView(caller.facts)) throw new OrganizationNotFound();
-    await this.checkTwoFactorPolicy(org, caller.facts);
+    await this.checkLockOut(org, caller.facts, actor);
     return { org, ...caller };
   }
 
   /**
-   * A member without 2FA in an organization that requires it: `TwoFactorRequired` (403), the same rule the decider
-   * applies to commands. The member's 2FA comes from the users read model, read only when the policy is on.
+   * A member locked out of the organization — without 2FA where it is required (`TwoFactorRequired`), or through a
+   * user token living longer than its `user` token TTL policy allows (`TokenTtlExceeded`), both 403 — by the same
+   * rule the decider applies to commands (`lock-out.ts`).
    */
-  private async checkTwoFactorPolicy(org: OrganizationDocument, facts: CallerFacts): Promise<void> {
-    if (await this.lockedOut(org, facts)) throw new TwoFactorRequired(org.name);
+  private async checkLockOut(
+    org: OrganizationDocument,
+    facts: CallerFacts,
+    actor: Actor | undefined,
+  ): Promise<void> {
+    const refusal = await this.lockOut(org, facts, actor);
+    if (refusal) throw refusal;
   }
 
-  private async lockedOut(org: OrganizationDocument, facts: CallerFacts): Promise<boolean> {
-    if (!isTwoFactorRequired(org) || facts.kind !== 'member') return false;
-    const user = await this.stores.users.get(facts.userId);
-    return lockedOutByTwoFactor(org.settings.collaboratorAuthPolicy, facts, user?.twoFactor);
+  private async lockedOut(org: OrganizationDocument, facts: CallerFacts, actor: Actor | undefined) {
+    return (await this.lockOut(org, facts, actor)) !== undefined;
+  }
+
+  /** The member's 2FA comes from the users read model, read only when the 2FA policy is on. */
+  private async lockOut(org: OrganizationDocument, facts: CallerFacts, actor: Actor | undefined) {
+    if (facts.kind !== 'member') return undefined;
+    const twoFactor = isTwoFactorRequired(org)
+      ? (await this.stores.users.get(facts.userId))?.twoFactor
+      : undefined;
+    return lockOutOf(lockOutPolicyOf(org), facts, { twoFactor, userToken: userTokenOf(actor) });
   }
 
   async callerIn(org: OrganizationDocument, actor: Actor | undefined): Promise<Caller> {
@@ -300,7 +317,7 @@ export class MembershipQueries {
         const facts: CallerFacts = m
           ? await this.memberFacts(org, m)
           : (await this.callerIn(org, actor)).facts;
-        return organizationView(org, facts, caller);
+        return organizationView(org, facts, caller, userTokenOf(actor));
       }),
     );
     return { organizations, ...paged(total, request.page) };
@@ -317,7 +334,18 @@ export class MembershipQueries {
     actor: Actor | undefined,
   ): Promise<OrganizationView> {
     const caller = actor?.kind === 'user' ? await this.stores.users.get(actor.userId) : undefined;
-    return organizationView(org, facts, caller);
+    return organizationView(org, facts, caller, userTokenOf(actor));
+  }
+
+  /**
+   * The organization's token TTL policies (TFC-API §5.4), owners only: another member gets
+   * `ORGANIZATION.OWNER_REQUIRED_FORBIDDEN` (403), anyone else the organization's 404
+   * (`checkMayManageTokenTtlPolicies`).
+   */
+  async getTokenTtlPolicies(name: string, actor: Actor | undefined): Promise<TokenTtlPolicyList> {
+    const { org, facts } = await this.visibleOrganization(name, actor);
+    checkMayManageTokenTtlPolicies(facts);
+    return { organizationId: org.id, organizationName: org.name, policies: org.tokenTtlPolicies ?? [] };
   }
 
   async getEntitlements(name: string, actor: Actor | undefined): Promise<EntitlementsView> {
@@ -408,9 +436,15 @@ export class MembershipQueries {
           callerIsOwner: member && facts.isOwner,
         }),
       );
-      if (want('organizations') && member) included.organizations.push(organizationView(org, facts, user));
-      // A member the 2FA policy locks out sees their membership and the organization (to see why), not its teams.
-      const lockedOut = lockedOutByTwoFactor(org.settings.collaboratorAuthPolicy, facts, user?.twoFactor);
+      if (want('organizations') && member)
+        included.organizations.push(organizationView(org, facts, user, userTokenOf(actor)));
+      // A locked-out member (2FA policy, user token TTL policy) sees their membership and the organization (to see
+      // why), not its teams.
+      const lockedOut =
+        lockOutOf(lockOutPolicyOf(org), facts, {
+          twoFactor: user?.twoFactor,
+          userToken: userTokenOf(actor),
+        }) !== undefined;
       if (want('teams') && member && !lockedOut)
         included.teams.push(
           ...(await this.teamViews(
@@ -447,13 +481,13 @@ export class MembershipQueries {
     const org = doc ? await this.stores.organizations.get(doc.orgId) : undefined;
     if (!doc || !org) throw new MembershipNotFound();
     const { facts } = await this.callerIn(org, actor);
-    // Their own membership stays visible to a member the 2FA policy locks out (without the organization's teams, as
-    // in their list); anyone else's does not.
+    // Their own membership stays visible to a locked-out member (2FA or token TTL policy), without the organization's
+    // teams, as in their list; anyone else's does not.
     let wanted = include;
     if (!(await this.isOwnMembership(doc, actor))) {
       if (!canManageMembership(facts)) throw new MembershipNotFound();
-      await this.checkTwoFactorPolicy(org, facts);
-    } else if (await this.lockedOut(org, facts))
+      await this.checkLockOut(org, facts, actor);
+    } else if (await this.lockedOut(org, facts, actor))
       wanted = (include ?? MEMBERSHIP_INCLUDES).filter((what) => what !== 'teams');
     const page = await this.membershipPage(org, facts, [doc], wanted);
     return { membership: page.memberships[0]!, included: page.included };
@@ -498,7 +532,7 @@ export class MembershipQueries {
     const org = team ? await this.stores.organizations.get(team.orgId) : undefined;
     if (!team || !org) throw new TeamNotFound();
     const caller = await this.callerIn(org, actor);
-    if (canView(caller.facts)) await this.checkTwoFactorPolicy(org, caller.facts);
+    if (canView(caller.facts)) await this.checkLockOut(org, caller.facts, actor);
     if (!canSeeTeam(caller.facts, { teamId: team.id, visibility: team.visibility })) throw new TeamNotFound();
     return { team, org, ...caller };
   }

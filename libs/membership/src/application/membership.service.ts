@@ -18,10 +18,12 @@ import type {
   OrganizationRequest,
   OrganizationResult,
   OrganizationSettings,
+  SetTokenTtlPoliciesRequest,
   TeamList,
   TeamMembersRequest,
   TeamRequest,
   TeamResult,
+  TokenTtlPolicyList,
   UpdateOrganizationRequest,
   UpdateTeamRequest,
   UserOwnershipsRequest,
@@ -90,6 +92,8 @@ export const DEFAULT_ORGANIZATION_SETTINGS: OrganizationSettings = {
   defaultExecutionMode: 'remote',
   stacksEnabled: false,
   userTokensEnabled: true,
+  // Kept for the settings shape only: views show `maxTtlEnabled` true while any token TTL policy exists (ADR 012),
+  // whatever is stored here.
   maxTtlEnabled: false,
 };
 
@@ -259,6 +263,28 @@ export class MembershipService {
     if (result.state.status === 'deleted') await this.releaseName(result.state.name, organizationId);
     await this.deps.runner.catchUp();
     return { ok: true };
+  }
+
+  getTokenTtlPolicies(request: OrganizationRequest): Promise<TokenTtlPolicyList> {
+    return this.deps.queries.getTokenTtlPolicies(request.organization, actorOf(request.meta));
+  }
+
+  /**
+   * Sets the listed token types' maximum TTLs (TFC-API §5.4, ADR 012; owners only, see
+   * `checkMayManageTokenTtlPolicies`); the types not listed keep theirs. Answers the whole set, from the state the
+   * command produced.
+   */
+  async setTokenTtlPolicies(request: SetTokenTtlPoliciesRequest): Promise<TokenTtlPolicyList> {
+    const actor = actorOf(request.meta);
+    const organizationId = await this.organizationIdOf(request.organization, actor);
+    const { state } = await this.execute(organizationId, {
+      type: 'SetTokenTtlPolicies',
+      data: { actor: actor!, policies: request.policies, now: this.now() },
+      metadata: metadataOf(request.meta),
+    });
+    if (!isLive(state)) throw new OrganizationNotFound();
+    await this.deps.runner.catchUp();
+    return { organizationId, organizationName: state.name, policies: [...state.tokenTtlPolicies] };
   }
 
   // ----------------------------------------------------------------------------------------------- memberships

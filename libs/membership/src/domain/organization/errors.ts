@@ -64,6 +64,50 @@ export class TwoFactorRequired extends DomainError {
     );
   }
 }
+/** `1 day`, `30 days`, `2 days 3 hours`, `90 minutes` → `1 hour 30 minutes`: a maximum TTL in words. */
+export const describeDuration = (ms: number): string => {
+  const units: Array<[string, number]> = [
+    ['day', 86_400_000],
+    ['hour', 3_600_000],
+    ['minute', 60_000],
+    ['second', 1_000],
+  ];
+  const parts: string[] = [];
+  let rest = ms;
+  for (const [unit, size] of units) {
+    const n = Math.floor(rest / size);
+    rest -= n * size;
+    if (n > 0) parts.push(`${n} ${unit}${n === 1 ? '' : 's'}`);
+  }
+  if (rest > 0 || parts.length === 0) parts.push(`${rest} ms`);
+  return parts.join(' ');
+};
+/**
+ * A user token whose lifetime (`expired-at` − `created-at`; no `expired-at`: forever) exceeds the organization's
+ * `user` token TTL policy acted in it (TFC-API §5.4, ADR 012): 403 naming the maximum. The token itself stays valid (for
+ * the user's other organizations), so this is never a 401.
+ */
+export class TokenTtlExceeded extends DomainError {
+  constructor(organizationName: string, maxTtlMs: number) {
+    super(
+      'ORGANIZATION.TOKEN_TTL_EXCEEDED',
+      `The organization ${organizationName} accepts user tokens that live at most ${describeDuration(maxTtlMs)} ` +
+        '(from created-at to expired-at), and this token lives longer (or never expires): use a user token with a ' +
+        'shorter expiry, or a session, to access it. You can still see your own memberships and leave the ' +
+        'organization with this token.',
+      { organization: organizationName, maxTtlMs },
+    );
+  }
+}
+/** Token TTL policies are the owners' (TFC-API §5.4): another member is told so (403), anyone else gets the 404. */
+export class TokenTtlPoliciesOwnersOnly extends DomainError {
+  constructor() {
+    super(
+      'ORGANIZATION.OWNER_REQUIRED_FORBIDDEN',
+      "Only owners can see or change the organization's token TTL policies",
+    );
+  }
+}
 export class TeamNameTaken extends DomainError {
   constructor() {
     super('TEAM.NAME_TAKEN', 'Name has already been taken', { attribute: 'name' });

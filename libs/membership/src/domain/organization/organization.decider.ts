@@ -20,8 +20,9 @@ import {
   TeamAttributeForbidden,
   TeamNameTaken,
   TeamNotFound,
-  TwoFactorRequired,
+  TokenTtlPoliciesOwnersOnly,
 } from './errors';
+import { lockOutOf } from './lock-out';
 import type {
   Actor,
   LiveOrganization,
@@ -47,7 +48,7 @@ import {
   NO_ACCESS,
   unionAccess,
 } from './permissions';
-import { lockedOutByTwoFactor } from './two-factor-policy';
+import { mergeTokenTtlPolicies, samePolicies } from './token-ttl-policy';
 
 /**
  * The organization aggregate's decider (types and the aggregate's scope in `organization.types.ts`).
@@ -65,7 +66,8 @@ import { lockedOutByTwoFactor } from './two-factor-policy';
  *
  * Authorization follows TFC's 404 policy: what the caller may not see, or may see but not act on, is the
  * NOT_FOUND of the thing asked for (organization, team, membership). Explicit 403s are kept for rules a caller
- * is told about: the last owner, owners-team membership by non-owners, team attributes needing more access.
+ * is told about: the last owner, owners-team membership by non-owners, team attributes needing more access, token TTL
+ * policies to members who are not owners (TFC-API §5.4), and the lock-outs (`lock-out.ts`).
  * `AcceptInvitation` is the exception to "unknown organization → OrganizationNotFound": its caller holds a token,
  * not a membership, so an unknown or deleted organization is the one `InvitationNotFound` (TFC-API §15).
  *
@@ -263,6 +265,7 @@ export const evolve = (state: OrganizationState, event: OrganizationEvent): Orga
       memberships: IMap([[creator.membershipId, creator]]),
       byEmail: IMap([[creator.emailLower, creator.membershipId]]),
       byUser: IMap([[d.userId, d.membershipId]]),
+      tokenTtlPolicies: [],
     };
   }
   if (state.status === 'none') return state;
@@ -278,6 +281,8 @@ export const evolve = (state: OrganizationState, event: OrganizationEvent): Orga
     }
     case 'OrganizationDeleted':
       return { ...state, status: 'deleted' };
+    case 'OrganizationTokenTtlPoliciesSet':
+      return { ...state, tokenTtlPolicies: event.data.policies };
     case 'TeamCreated': {
       const { teamId, createdAt, ...attributes } = event.data;
       const team: TeamState = {
@@ -384,11 +389,10 @@ type Cmd<T extends OrganizationCommand['type']> = OrganizationCommand extends in
   : never;
 type Live = LiveOrganization & { status: 'active' };
 
-/** The organization as the actor may see it, or `OrganizationNotFound` (deleted, unknown, or not theirs). */
 /**
  * The organization and the caller's facts, for a caller who may see it (`OrganizationNotFound` otherwise) and is not
- * locked out by its 2FA policy (`TwoFactorRequired`; `evenIfLockedOut` for what a locked-out member may still do,
- * which then checks `checkTwoFactorPolicy` itself).
+ * locked out of it (`lock-out.ts`: `TwoFactorRequired` by its 2FA policy, `TokenTtlExceeded` by its `user` token TTL
+ * policy; `evenIfLockedOut` for what a locked-out member may still do, which then checks `checkLockOut` itself).
  */
 const visible = (
   state: OrganizationState,
@@ -398,15 +402,37 @@ const visible = (
   if (!isLive(state)) throw new OrganizationNotFound();
   const facts = callerFacts(state, actor);
   if (!canView(facts)) throw new OrganizationNotFound();
-  if (!options.evenIfLockedOut) checkTwoFactorPolicy(state, actor, facts);
+  if (!options.evenIfLockedOut) checkLockOut(state, actor, facts);
   return { org: state, facts };
 };
 
-/** A member without 2FA in an organization that requires it: `TwoFactorRequired` (403). */
-const checkTwoFactorPolicy = (org: Live, actor: Actor, facts: CallerFacts): void => {
-  const hasTwoFactor = actor.kind === 'user' ? actor.twoFactor : undefined;
-  if (lockedOutByTwoFactor(org.settings.collaboratorAuthPolicy, facts, hasTwoFactor))
-    throw new TwoFactorRequired(org.name);
+/**
+ * A member locked out of the organization: without 2FA where it is required (`TwoFactorRequired`, 403), or acting
+ * through a user token that lives longer than its `user` token TTL policy allows (`TokenTtlExceeded`, 403).
+ */
+const checkLockOut = (org: Live, actor: Actor, facts: CallerFacts): void => {
+  const refusal = lockOutOf(
+    {
+      name: org.name,
+      collaboratorAuthPolicy: org.settings.collaboratorAuthPolicy,
+      tokenTtlPolicies: org.tokenTtlPolicies,
+    },
+    facts,
+    actor.kind === 'user' ? { twoFactor: actor.twoFactor, userToken: actor.userToken } : {},
+  );
+  if (refusal) throw refusal;
+};
+
+/**
+ * Token TTL policies are read and set by owners only (TFC-API §5.4), as the organization's settings are
+ * (`canAdministerOrganization`: owners, the owners team's token, the system). A member who is not an owner is told
+ * (`TokenTtlPoliciesOwnersOnly`, 403); any other caller — the organization token included, which may not change the
+ * organization's settings either — gets the organization's 404. Shared with the query that lists them.
+ */
+export const checkMayManageTokenTtlPolicies = (facts: CallerFacts): void => {
+  if (canAdministerOrganization(facts)) return;
+  if (facts.kind === 'member') throw new TokenTtlPoliciesOwnersOnly();
+  throw new OrganizationNotFound();
 };
 
 /** A team the caller can see, or `TeamNotFound`. */
@@ -511,6 +537,19 @@ const deleteOrganization = (state: OrganizationState, d: Cmd<'DeleteOrganization
   const { org, facts } = visible(state, d.actor);
   if (!canAdministerOrganization(facts)) throw new OrganizationNotFound();
   return [{ type: 'OrganizationDeleted', data: { organizationId: org.organizationId, name: org.name } }];
+};
+
+const setTokenTtlPolicies = (
+  state: OrganizationState,
+  d: Cmd<'SetTokenTtlPolicies'>,
+): OrganizationEvent[] => {
+  const { org, facts } = visible(state, d.actor);
+  checkMayManageTokenTtlPolicies(facts);
+  const policies = mergeTokenTtlPolicies(org.tokenTtlPolicies, d.policies, d.now);
+  // The event carries the whole set, so a consumer never needs an earlier one (ADR 012); nothing changed: no event.
+  return samePolicies(policies, org.tokenTtlPolicies)
+    ? []
+    : [{ type: 'OrganizationTokenTtlPoliciesSet', data: { policies } }];
 };
 
 const createTeam = (state: OrganizationState, d: Cmd<'CreateTeam'>): OrganizationEvent[] => {
@@ -694,7 +733,7 @@ const removeMembership = (state: OrganizationState, d: Cmd<'RemoveMembership'>):
     if (facts.isOwner && !ownersRemainWithout(org, [d.membershipId])) throw new LastOwner();
     return removed('left');
   }
-  checkTwoFactorPolicy(org, d.actor, facts);
+  checkLockOut(org, d.actor, facts);
   if (!membership || !canManageMembership(facts)) throw new MembershipNotFound();
   if (ownersTeam(org).memberIds.has(membership.membershipId)) {
     if (!canChangeOwners(facts))
@@ -754,6 +793,8 @@ export const decide = (command: OrganizationCommand, state: OrganizationState): 
       return updateOrganization(state, command.data);
     case 'DeleteOrganization':
       return deleteOrganization(state, command.data);
+    case 'SetTokenTtlPolicies':
+      return setTokenTtlPolicies(state, command.data);
     case 'CreateTeam':
       return createTeam(state, command.data);
     case 'UpdateTeam':

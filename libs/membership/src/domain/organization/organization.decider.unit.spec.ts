@@ -1,4 +1,4 @@
-import type { OrganizationSettings } from '@idp/contracts';
+import type { OrganizationSettings, TokenTtlPolicy, TokenTtlType } from '@idp/contracts';
 import { fold } from '@idp/eventing';
 import { spec } from '@idp/eventing/testing';
 import {
@@ -20,11 +20,15 @@ import {
   TeamAttributeForbidden,
   TeamNameTaken,
   TeamNotFound,
+  TokenTtlExceeded,
+  TokenTtlPoliciesOwnersOnly,
   TwoFactorRequired,
+  describeDuration,
 } from './errors';
 import {
   activeOwnerIds,
   callerFacts,
+  checkMayManageTokenTtlPolicies,
   findInvitation,
   isOwnerMembership,
   normalizeOrganizationName,
@@ -41,6 +45,7 @@ import type {
   TeamAttributes,
 } from './organization.types';
 import { FULL_ACCESS, NO_ACCESS, teamPermissions } from './permissions';
+import { userTokenMaxExceeded } from './token-ttl-policy';
 import { lockedOutByTwoFactor } from './two-factor-policy';
 
 const NOW = '2026-11-26T10:00:00.000Z';
@@ -1388,6 +1393,220 @@ describe('two-factor policy (two_factor_mandatory)', () => {
     expect(lockedOutByTwoFactor('password', facts, false)).toBe(false);
     for (const other of [{ kind: 'organization-token' }, { kind: 'system' }, { kind: 'outsider' }] as const)
       expect(lockedOutByTwoFactor('two_factor_mandatory', other, false)).toBe(false);
+  });
+});
+
+describe('token TTL policies (TFC-API §5.4, ADR 012)', () => {
+  const DAY = 24 * 60 * 60 * 1000;
+  const setPolicies = (
+    actor: Actor,
+    policies: Array<{ tokenType: TokenTtlType; maxTtlMs: number }>,
+    now = LATER,
+  ) => ({ type: 'SetTokenTtlPolicies', data: { actor, policies, now } }) satisfies OrganizationCommand;
+  const policiesSet = (policies: TokenTtlPolicy[]): OrganizationEvent => ({
+    type: 'OrganizationTokenTtlPoliciesSet',
+    data: { policies },
+  });
+  const userPolicy: TokenTtlPolicy = {
+    tokenType: 'user',
+    maxTtlMs: 30 * DAY,
+    createdAt: NOW,
+    updatedAt: NOW,
+  };
+  const bounded = [...world, policiesSet([userPolicy])];
+  /** A user acting through a user token created at NOW that lives `lifetimeMs` (null: never expires). */
+  const viaToken = (actor: Actor, lifetimeMs: number | null): Actor =>
+    ({
+      ...actor,
+      userToken: {
+        createdAt: NOW,
+        expiredAt: lifetimeMs === null ? null : new Date(Date.parse(NOW) + lifetimeMs).toISOString(),
+      },
+    }) as Actor;
+  const EXCEEDED = {
+    code: 'ORGANIZATION.TOKEN_TTL_EXCEEDED',
+    details: { organization: 'acme', maxTtlMs: 30 * DAY },
+  };
+  const plain = teamCreated('team-new', 'new');
+  const newTeam = { ...plain, data: { ...plain.data, createdAt: LATER } } as OrganizationEvent;
+
+  it('owners set them; the event carries the whole set, in TOKEN_TTL_TYPES order', () => {
+    org
+      .given(world)
+      .when(setPolicies(ada, [{ tokenType: 'user', maxTtlMs: 30 * DAY }], NOW))
+      .then([policiesSet([userPolicy])]);
+    org
+      .given(bounded)
+      .when(
+        setPolicies(ada, [
+          { tokenType: 'metrics', maxTtlMs: DAY },
+          { tokenType: 'team', maxTtlMs: 7 * DAY },
+        ]),
+      )
+      .then([
+        policiesSet([
+          { tokenType: 'team', maxTtlMs: 7 * DAY, createdAt: LATER, updatedAt: LATER },
+          userPolicy, // not listed: kept as it was
+          { tokenType: 'metrics', maxTtlMs: DAY, createdAt: LATER, updatedAt: LATER },
+        ]),
+      ]);
+    // Changing a type's maximum keeps its creation; loosening is allowed (there is no deletion).
+    org
+      .given(bounded)
+      .when(setPolicies(ada, [{ tokenType: 'user', maxTtlMs: 60 * DAY }]))
+      .then([policiesSet([{ ...userPolicy, maxTtlMs: 60 * DAY, updatedAt: LATER }])]);
+    // The same maxima again: nothing to record.
+    org
+      .given(bounded)
+      .when(setPolicies(ada, [{ tokenType: 'user', maxTtlMs: 30 * DAY }]))
+      .then([]);
+    expect(live(bounded).tokenTtlPolicies).toEqual([userPolicy]);
+    expect(live(world).tokenTtlPolicies).toEqual([]);
+  });
+
+  it("owners only: the owners team's token and the system may; a member who is not an owner is told 403; anyone else 404", () => {
+    org
+      .given(world)
+      .when(setPolicies({ kind: 'team', teamId: OWNERS }, [{ tokenType: 'user', maxTtlMs: 30 * DAY }], NOW))
+      .then([policiesSet([userPolicy])]);
+    org
+      .given(world)
+      .when(setPolicies(system, [{ tokenType: 'user', maxTtlMs: 30 * DAY }], NOW))
+      .then([policiesSet([userPolicy])]);
+    for (const nonOwner of [bob, mia, tom, oli])
+      org
+        .given(world)
+        .when(setPolicies(nonOwner, [{ tokenType: 'user', maxTtlMs: DAY }]))
+        .thenThrows(TokenTtlPoliciesOwnersOnly, { code: 'ORGANIZATION.OWNER_REQUIRED_FORBIDDEN' });
+    // The organization token may not change the organization's settings either (TFC-API §5.3): 404, as a team
+    // token that is not the owners team's, an outsider, another organization's token.
+    for (const other of [orgToken, { kind: 'team', teamId: 'team-access' } as Actor, eve, otherOrgToken])
+      org
+        .given(world)
+        .when(setPolicies(other, [{ tokenType: 'user', maxTtlMs: DAY }]))
+        .thenThrows(OrganizationNotFound);
+    org
+      .given([...world, orgDeleted])
+      .when(setPolicies(ada, [{ tokenType: 'user', maxTtlMs: DAY }]))
+      .thenThrows(OrganizationNotFound);
+    expect(() => checkMayManageTokenTtlPolicies(callerFacts(live(world), bob))).toThrow(
+      TokenTtlPoliciesOwnersOnly,
+    );
+    expect(() => checkMayManageTokenTtlPolicies(callerFacts(live(world), ada))).not.toThrow();
+  });
+
+  it("refuses a member's user token living longer than the `user` maximum (or forever), with a 403 naming it", () => {
+    org
+      .given(bounded)
+      .when(createTeam(viaToken(tom, 30 * DAY + 1)))
+      .thenThrows(TokenTtlExceeded, EXCEEDED);
+    org
+      .given(bounded)
+      .when(createTeam(viaToken(tom, null)))
+      .thenThrows(TokenTtlExceeded, EXCEEDED);
+    org
+      .given(bounded)
+      .when(invite(viaToken(mia, 31 * DAY)))
+      .thenThrows(TokenTtlExceeded);
+    org
+      .given(bounded)
+      .when(removeMembership(viaToken(mia, null), 'ou-bob'))
+      .thenThrows(TokenTtlExceeded);
+    // Owners too, even to loosen the policy: they use a session (or a shorter token) for that.
+    org
+      .given(bounded)
+      .when(setPolicies(viaToken(ada, null), [{ tokenType: 'user', maxTtlMs: 60 * DAY }]))
+      .thenThrows(TokenTtlExceeded);
+    expect(new TokenTtlExceeded('acme', 30 * DAY).message).toMatch(
+      /acme accepts user tokens that live at most 30 days .*shorter expiry, or a session/,
+    );
+    expect(describeDuration(36 * 60 * 60 * 1000 + 60_000)).toBe('1 day 12 hours 1 minute');
+    expect(describeDuration(1500)).toBe('1 second 500 ms');
+  });
+
+  it('lets a token within the maximum, a session, and everyone where no `user` policy exists act as before', () => {
+    org
+      .given(bounded)
+      .when(createTeam(viaToken(tom, 30 * DAY)))
+      .then([newTeam]);
+    org.given(bounded).when(createTeam(tom)).then([newTeam]);
+    org
+      .given(world)
+      .when(createTeam(viaToken(tom, null)))
+      .then([newTeam]);
+    org
+      .given([...world, policiesSet([{ ...userPolicy, tokenType: 'team' }])])
+      .when(createTeam(viaToken(tom, null)))
+      .then([newTeam]);
+    // Team and organization tokens are the token service's to bound, not members: no lock here.
+    org.given(bounded).when(createTeam(orgToken)).then([newTeam]);
+  });
+
+  it('keeps the exemptions of the lock-out: leaving, accepting an invitation; outsiders still get the 404', () => {
+    org
+      .given(bounded)
+      .when(removeMembership(viaToken(bob, null), 'ou-bob'))
+      .then([removed('ou-bob', 'user-bob', 'bob@acme.io', 'left')]);
+    org
+      .given(bounded)
+      .when({
+        type: 'AcceptInvitation',
+        data: {
+          actor: viaToken(user('user-pat'), null),
+          via: 'link',
+          tokenHash: 'hash-ou-pat',
+          userId: 'user-pat',
+          userEmail: 'pat@acme.io',
+          now: LATER,
+        },
+      })
+      .then([
+        {
+          type: 'InvitationAccepted',
+          data: {
+            membershipId: 'ou-pat',
+            userId: 'user-pat',
+            email: 'Pat@Acme.io',
+            via: 'link',
+            acceptedAt: LATER,
+          },
+        },
+      ]);
+    org
+      .given(bounded)
+      .when(createTeam(viaToken(eve, null)))
+      .thenThrows(OrganizationNotFound);
+  });
+
+  it('2FA comes first when both lock a member out', () => {
+    const both = [
+      ...bounded,
+      {
+        type: 'OrganizationUpdated',
+        data: { settings: { collaboratorAuthPolicy: 'two_factor_mandatory' } },
+      } as OrganizationEvent,
+    ];
+    org
+      .given(both)
+      .when(createTeam(viaToken(tom, null)))
+      .thenThrows(TwoFactorRequired);
+    org
+      .given(both)
+      .when(createTeam({ ...viaToken(tom, null), twoFactor: true } as Actor))
+      .thenThrows(TokenTtlExceeded);
+  });
+
+  it('userTokenMaxExceeded: members acting through a user token only; lifetime expiredAt − createdAt', () => {
+    const facts = callerFacts(live(bounded), bob);
+    const token = (expiredAt: string | null) => ({ createdAt: NOW, expiredAt });
+    expect(userTokenMaxExceeded([userPolicy], facts, token(null))).toBe(30 * DAY);
+    expect(userTokenMaxExceeded([userPolicy], facts, token('2026-12-26T10:00:00.001Z'))).toBe(30 * DAY);
+    expect(userTokenMaxExceeded([userPolicy], facts, token('2026-12-26T10:00:00.000Z'))).toBeUndefined();
+    expect(userTokenMaxExceeded([userPolicy], facts, token('garbage'))).toBe(30 * DAY); // fail closed
+    expect(userTokenMaxExceeded([userPolicy], facts, undefined)).toBeUndefined(); // a session
+    expect(userTokenMaxExceeded([], facts, token(null))).toBeUndefined();
+    for (const other of [{ kind: 'organization-token' }, { kind: 'system' }, { kind: 'outsider' }] as const)
+      expect(userTokenMaxExceeded([userPolicy], other, token(null))).toBeUndefined();
   });
 });
 

@@ -5,6 +5,8 @@ import type {
   OrganizationAccess,
   OrganizationSettings,
   TeamVisibility,
+  TokenTtlPolicy,
+  TokenTtlType,
 } from '@idp/contracts';
 import type { Map as IMap, Set as ISet } from 'immutable';
 
@@ -23,14 +25,22 @@ import type { Map as IMap, Set as ISet } from 'immutable';
 /**
  * Who acts: a user (session or user token) or the organization's own token; `system` for process managers. A user's
  * `twoFactor` (from the users mirror, set by the application layer before a command) decides whether an
- * organization that requires 2FA locks them out; absent counts as no 2FA.
+ * organization that requires 2FA locks them out; absent counts as no 2FA. `userToken`: the user API token the request
+ * presented (`meta.actor.userToken`, absent for a session), whose lifetime an organization's `user` token TTL policy
+ * bounds (`token-ttl-policy.ts`).
  */
 export type Actor =
-  | { kind: 'user'; userId: string; twoFactor?: boolean }
+  | { kind: 'user'; userId: string; twoFactor?: boolean; userToken?: UserTokenLifetime }
   | { kind: 'organization'; organizationId: string }
   /** A team API token (TFC-API §5.1): acts with its team's organization access, in its organization only. */
   | { kind: 'team'; teamId: string }
   | { kind: 'system' };
+
+/** A user API token's lifetime: `expiredAt − createdAt`, infinite when `expiredAt` is null (ADR 012). */
+export interface UserTokenLifetime {
+  createdAt: string;
+  expiredAt: string | null;
+}
 
 export interface InvitationState {
   tokenHash: string;
@@ -82,6 +92,11 @@ export type OrganizationState =
       byEmail: IMap<string, string>;
       /** Active membership id by user id. */
       byUser: IMap<string, string>;
+      /**
+       * Token TTL policies (TFC-API §5.4, ADR 012): one per token type that has a maximum, in `TOKEN_TTL_TYPES`
+       * order; empty when none was ever set.
+       */
+      tokenTtlPolicies: readonly TokenTtlPolicy[];
     };
 
 export type LiveOrganization = Extract<OrganizationState, { status: 'active' | 'deleted' }>;
@@ -123,6 +138,8 @@ export type OrganizationEvent =
       };
     }
   | { type: 'OrganizationDeleted'; data: { organizationId: string; name: string } }
+  /** The whole set of token TTL policies after a change (types not listed in the command kept theirs). */
+  | { type: 'OrganizationTokenTtlPoliciesSet'; data: { policies: TokenTtlPolicy[] } }
   | { type: 'TeamCreated'; data: TeamAttributes & { teamId: string; createdAt: string } }
   | { type: 'TeamUpdated'; data: { teamId: string; changes: Partial<TeamAttributes> } }
   | { type: 'TeamDeleted'; data: { teamId: string; name: string } }
@@ -195,6 +212,11 @@ export type OrganizationCommand =
       };
     }
   | { type: 'DeleteOrganization'; data: { actor: Actor } }
+  /** Sets the listed types' maxima (owners only); the others keep theirs. One entry per type, validated upstream. */
+  | {
+      type: 'SetTokenTtlPolicies';
+      data: { actor: Actor; policies: Array<{ tokenType: TokenTtlType; maxTtlMs: number }>; now: string };
+    }
   | {
       type: 'CreateTeam';
       data: {
