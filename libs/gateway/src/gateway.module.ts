@@ -24,6 +24,7 @@ import { TeamsController } from './routes/teams.controller';
 import { InvitationsController } from './routes/invitations.controller';
 import { OrganizationTokenController } from './routes/organization-token.controller';
 import { TeamTokenAccess, TeamTokensController } from './routes/team-tokens.controller';
+import { TokenTtlPoliciesController } from './routes/token-ttl-policies.controller';
 import { AdminUsersController } from './routes/admin-users.controller';
 
 /**
@@ -53,6 +54,7 @@ import { AdminUsersController } from './routes/admin-users.controller';
     InvitationsController,
     OrganizationTokenController,
     TeamTokensController,
+    TokenTtlPoliciesController,
     AdminUsersController,
     // Not HTTP: evicts revoked credentials from the cache on token and identity events (every replica).
     CredentialEvictionHandlers,

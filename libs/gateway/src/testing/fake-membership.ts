@@ -12,8 +12,12 @@ import {
   type OrganizationSettings,
   type OrganizationView,
   type RequestMeta,
+  setTokenTtlPoliciesRequest,
+  TOKEN_TTL_TYPES,
   type TeamView,
   type TeamVisibility,
+  type TokenTtlPolicy,
+  type TokenTtlPolicyList,
   type UserOwnershipsView,
 } from '@idp/contracts';
 import { newLinkToken } from '@idp/eventing';
@@ -56,6 +60,8 @@ export interface FakeOrganization {
   settings: OrganizationSettings;
   ownersTeamId: string;
   entitlements: { features: Record<string, boolean>; limits: Record<string, number | null> };
+  /** Token TTL policies (TFC-API §5.4), one per type that has a maximum, in `TOKEN_TTL_TYPES` order. */
+  tokenTtlPolicies?: TokenTtlPolicy[];
 }
 
 export interface FakeTeam {
@@ -286,6 +292,7 @@ export class FakeMembershipState {
     const caller = this.caller(org, meta);
     if (caller.kind === 'outsider') return fail('ORGANIZATION.NOT_FOUND', 'organization not found');
     this.checkTwoFactorPolicy(org, caller);
+    this.checkUserTokenTtl(org, caller, meta);
     return { org, caller };
   }
 
@@ -296,6 +303,7 @@ export class FakeMembershipState {
     if (!team || !org) return fail('TEAM.NOT_FOUND', 'team not found');
     const caller = this.caller(org, meta);
     this.checkTwoFactorPolicy(org, caller);
+    this.checkUserTokenTtl(org, caller, meta);
     if (!this.canSeeTeam(caller, team)) return fail('TEAM.NOT_FOUND', 'team not found');
     return { team, org, caller };
   }
@@ -316,6 +324,47 @@ export class FakeMembershipState {
     );
   }
 
+  /**
+   * The `user` token TTL policy (ADR 012): a member acting through a user token (`meta.actor.userToken`) that lives
+   * longer than the maximum — or forever — gets the real service's 403 (`ORGANIZATION.TOKEN_TTL_EXCEEDED`).
+   */
+  checkUserTokenTtl(org: FakeOrganization, caller: Caller, meta: RequestMeta | undefined): void {
+    const token = meta?.actor?.userToken;
+    const max = org.tokenTtlPolicies?.find((p) => p.tokenType === 'user')?.maxTtlMs;
+    if (caller.kind !== 'member' || !token || max === undefined) return;
+    const lifetime =
+      token.expiredAt === null ? Infinity : Date.parse(token.expiredAt) - Date.parse(token.createdAt);
+    if (lifetime <= max) return;
+    fail(
+      'ORGANIZATION.TOKEN_TTL_EXCEEDED',
+      `The organization ${org.name} accepts user tokens that live at most ${max / 86_400_000} days ` +
+        '(from created-at to expired-at), and this token lives longer (or never expires): use a user token with a ' +
+        'shorter expiry, or a session, to access it.',
+      { organization: org.name, maxTtlMs: max },
+    );
+  }
+
+  /** Owners only (TFC-API §5.4): another member is told 403, anyone else the organization's 404. */
+  tokenTtlPoliciesOf(
+    name: unknown,
+    meta: RequestMeta | undefined,
+  ): { org: FakeOrganization; list: TokenTtlPolicyList } {
+    const { org, caller } = this.visibleOrg(name, meta);
+    if (caller.kind === 'member' && !caller.isOwner)
+      fail(
+        'ORGANIZATION.OWNER_REQUIRED_FORBIDDEN',
+        "Only owners can see or change the organization's token TTL policies",
+      );
+    return {
+      org,
+      list: {
+        organizationId: org.id,
+        organizationName: org.name,
+        policies: [...(org.tokenTtlPolicies ?? [])],
+      },
+    };
+  }
+
   // ------------------------------------------------------------------------------------------------- views
 
   organizationView(org: FakeOrganization, caller: Caller): OrganizationView {
@@ -327,7 +376,7 @@ export class FakeMembershipState {
       name: org.name,
       email: org.email,
       createdAt: org.createdAt,
-      settings: { ...org.settings },
+      settings: { ...org.settings, maxTtlEnabled: (org.tokenTtlPolicies?.length ?? 0) > 0 },
       ownersTeamId: org.ownersTeamId,
       twoFactorConformant:
         org.settings.collaboratorAuthPolicy === 'password' ||
@@ -541,6 +590,32 @@ export class FakeMembershipHandlers {
     if (caller.kind !== 'member' || !caller.isOwner) fail('ORGANIZATION.NOT_FOUND', 'organization not found');
     this.s.organizations.delete(org.id);
     return { ok: true };
+  }
+
+  @MessagePattern(MEMBERSHIP.getTokenTtlPolicies)
+  getTokenTtlPolicies(@Payload() p: P): TokenTtlPolicyList {
+    this.begin(MEMBERSHIP.getTokenTtlPolicies, p);
+    return this.s.tokenTtlPoliciesOf(p.organization, p.meta).list;
+  }
+
+  @MessagePattern(MEMBERSHIP.setTokenTtlPolicies)
+  setTokenTtlPolicies(@Payload() p: P): TokenTtlPolicyList {
+    this.begin(MEMBERSHIP.setTokenTtlPolicies, p);
+    // The real service parses every request against its contract schema.
+    const parsed = setTokenTtlPoliciesRequest.safeParse(p);
+    if (!parsed.success)
+      return fail('MEMBERSHIP.INVALID_REQUEST', parsed.error.issues[0]?.message ?? 'invalid request');
+    const changes = parsed.data.policies;
+    const { org } = this.s.tokenTtlPoliciesOf(p.organization, p.meta);
+    const now = new Date().toISOString();
+    const current = org.tokenTtlPolicies ?? [];
+    org.tokenTtlPolicies = TOKEN_TTL_TYPES.flatMap((tokenType): TokenTtlPolicy[] => {
+      const before = current.find((x) => x.tokenType === tokenType);
+      const change = changes.find((x) => x.tokenType === tokenType);
+      if (!change) return before ? [before] : [];
+      return [{ tokenType, maxTtlMs: change.maxTtlMs, createdAt: before?.createdAt ?? now, updatedAt: now }];
+    });
+    return this.s.tokenTtlPoliciesOf(p.organization, p.meta).list;
   }
 
   @MessagePattern(MEMBERSHIP.getEntitlements)
