@@ -9,6 +9,7 @@ import {
   ORG_TOKEN,
   type OrganizationTokenView,
   TOKEN,
+  type TokenTtlType,
   USER_TOKEN,
   type VerifyResult,
 } from '@idp/contracts';
@@ -228,6 +229,75 @@ const describeOrganizationTokens = (
           { defaultValue: undefined },
         );
       };
+
+      it('token TTL policies (ADR 012): a new policy shortens the kind it bounds, once; creates are bounded; deletion drops them', async () => {
+        const DAY = 24 * 60 * MINUTE;
+        const iso = (ms: number) => new Date(ms).toISOString();
+        const policiesSet = (organizationId: string, policies: [TokenTtlType, number][]) =>
+          membershipEvent({
+            type: 'OrganizationTokenTtlPoliciesSet',
+            data: {
+              organizationId,
+              organizationName: 'ttl',
+              policies: policies.map(([tokenType, maxTtlMs]) => ({
+                tokenType,
+                maxTtlMs,
+                createdAt: iso(clock.t),
+                updatedAt: iso(clock.t),
+              })),
+            },
+          });
+        clock.t = T0;
+        const org = O('ttl');
+        const token = await create(org);
+        const audit = await create(org, { kind: 'audit-trails' });
+        clock.t = T0 + 2 * DAY;
+        const event = policiesSet(org, [['organization', DAY]]);
+        await emit(event);
+        // Past its new bound (T0 + 1 day): refused from now on; GET shows the new expired-at.
+        await eventually(async () => {
+          expect(await verify(token.secret)).toBeNull();
+        });
+        expect((await get(org)).expiredAt).toBe(iso(T0 + DAY));
+        expect(await verify(audit.secret)).toMatchObject({ expiresAt: null });
+        const stream = await host.store.readStream(`organization-token-organization-${org}`);
+        expect(stream.map((e) => e.type)).toEqual([
+          'OrganizationTokenCreated',
+          'OrganizationTokenExpiryShortened',
+        ]);
+        expect(stream[1]!.metadata).toMatchObject({ causationId: event.id, correlationId: 'c-membership' });
+        const head = await host.store.headPosition();
+        await emit(event);
+        await new Promise((r) => setTimeout(r, 300));
+        expect(await host.store.headPosition()).toBe(head);
+
+        // Regenerated under the policy: none → createdAt + max; beyond → refused, the current token kept.
+        const bounded = await create(org);
+        expect(bounded.token.expiredAt).toBe(iso(T0 + 3 * DAY));
+        expect(await failure(create(org, { expiredAt: iso(T0 + 4 * DAY) }))).toMatchObject({
+          code: 'TOKEN.EXPIRY_BEYOND_MAX_TTL',
+        });
+        expect((await get(org)).id).toBe(bounded.token.id);
+        expect(
+          (await create(org, { kind: 'audit-trails', expiredAt: iso(T0 + 90 * DAY) })).token.expiredAt,
+        ).toBe(iso(T0 + 90 * DAY));
+
+        // The organization deleted: its policies are dropped with it.
+        await emit(
+          membershipEvent({
+            type: 'OrganizationDeleted',
+            data: { organizationId: org, organizationName: 'ttl' },
+          }),
+        );
+        await eventually(async () => {
+          const recorded = await host.store.readStream(`token-ttl-policies-${org}`);
+          expect(recorded.map((e) => e.type)).toEqual([
+            'TokenTtlPoliciesRecorded',
+            'TokenTtlPoliciesForgotten',
+          ]);
+        });
+        clock.t = T0;
+      });
 
       it('OrganizationDeleted revokes every token of the organization, once; no token can be created afterwards', async () => {
         clock.t = T0;

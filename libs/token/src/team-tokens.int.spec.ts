@@ -11,6 +11,7 @@ import {
   TEAM_TOKEN,
   type TeamTokenView,
   TOKEN,
+  type TokenTtlType,
   type VerifyResult,
 } from '@idp/contracts';
 import { jsonBusRecord, type RecordedEvent, sha256Hex, toEventMessage, uuidv7 } from '@idp/eventing';
@@ -274,6 +275,112 @@ const describeTeamTokens = (
         expect(await failure(create(T('gone-x'), 'again', { organizationId: org }))).toMatchObject({
           code: 'TOKEN.TEAM_NOT_FOUND',
         });
+      });
+    });
+
+    describe('token TTL policies (TFC-API §5.4, ADR 012)', () => {
+      let revision = 1_000;
+      const policiesSet = (organizationId: string, policies: [TokenTtlType, number][]): RecordedEvent => ({
+        id: uuidv7(),
+        type: 'OrganizationTokenTtlPoliciesSet',
+        schemaVersion: 1,
+        stream: `organization-${organizationId}`,
+        revision: revision++,
+        position: BigInt(revision),
+        occurredAt: new Date(clock.t),
+        data: {
+          organizationId,
+          organizationName: 'ttl',
+          policies: policies.map(([tokenType, maxTtlMs]) => ({
+            tokenType,
+            maxTtlMs,
+            createdAt: new Date(clock.t).toISOString(),
+            updatedAt: new Date(clock.t).toISOString(),
+          })),
+        },
+        metadata: { correlationId: 'c-ttl' },
+      });
+      const emit = async (event: RecordedEvent) => {
+        const m = toEventMessage(event);
+        await lastValueFrom(
+          host.bus.emit(eventsTopic('membership'), jsonBusRecord(m.key, m.value, m.headers)),
+          { defaultValue: undefined },
+        );
+      };
+      const HOUR = 60 * MINUTE;
+      const DAY = 24 * HOUR;
+      const iso = (ms: number) => new Date(ms).toISOString();
+
+      it('a new policy shortens the over-long live tokens of its organization (one already past stops verifying), once; later creates are bounded', async () => {
+        clock.t = T0;
+        const org = O('ttl');
+        const forever = await create(T('ttl-a'), 'forever', { organizationId: org });
+        const long = await create(T('ttl-b'), null, { organizationId: org, expiredAt: iso(T0 + 300 * DAY) });
+        const short = await create(T('ttl-a'), 'short', { organizationId: org, expiredAt: iso(T0 + HOUR) });
+        const elsewhere = await create(T('ttl-other'), 'forever', { organizationId: O('ttl-other') });
+        clock.t = T0 + 10 * DAY;
+        const event = policiesSet(org, [['team', 30 * DAY]]);
+        await emit(event);
+        await eventually(async () => {
+          expect(await verify(long.secret)).toMatchObject({ expiresAt: iso(T0 + 30 * DAY) });
+        });
+        expect(await verify(forever.secret)).toMatchObject({ expiresAt: iso(T0 + 30 * DAY) });
+        expect((await get(short.token.id)).expiredAt).toBe(iso(T0 + HOUR));
+        expect(await verify(elsewhere.secret)).toMatchObject({ expiresAt: null });
+        const stream = await host.store.readStream(`team-tokens-${T('ttl-a')}`);
+        const shortened = stream.filter((e) => e.type === 'TeamTokenExpiryShortened');
+        expect(shortened.map((e) => e.data)).toEqual([
+          {
+            tokenId: forever.token.id,
+            teamId: T('ttl-a'),
+            organizationId: org,
+            expiredAt: iso(T0 + 30 * DAY),
+            maxTtlMs: 30 * DAY,
+            reason: 'ttl-policy',
+          },
+        ]);
+        expect(shortened[0]!.metadata).toMatchObject({ causationId: event.id, correlationId: 'c-ttl' });
+
+        // Redelivered: appends nothing.
+        const head = await host.store.headPosition();
+        await emit(event);
+        await new Promise((r) => setTimeout(r, 300));
+        expect(await host.store.headPosition()).toBe(head);
+
+        // Creation is bounded now: none → createdAt + max; beyond → refused, nothing stored; within → as given.
+        const bounded = await create(T('ttl-a'), 'bounded', { organizationId: org });
+        expect(bounded.token.expiredAt).toBe(iso(T0 + 40 * DAY));
+        expect(
+          await failure(create(T('ttl-a'), 'beyond', { organizationId: org, expiredAt: iso(T0 + 41 * DAY) })),
+        ).toMatchObject({ code: 'TOKEN.EXPIRY_BEYOND_MAX_TTL', message: expect.stringContaining('30 days') });
+        expect((await list(org, [T('ttl-a')])).tokens.map((t) => t.description).sort()).toEqual([
+          'bounded',
+          'forever',
+          'short',
+        ]);
+        const within = await create(T('ttl-a'), 'within', {
+          organizationId: org,
+          expiredAt: iso(T0 + 11 * DAY),
+        });
+        expect(within.token.expiredAt).toBe(iso(T0 + 11 * DAY));
+
+        // A tighter policy: the shortened token is past its new bound and stops verifying; a looser one lengthens
+        // nothing.
+        await emit(policiesSet(org, [['team', 5 * DAY]]));
+        await eventually(async () => {
+          expect(await verify(forever.secret)).toBeNull();
+        });
+        expect((await get(forever.token.id)).expiredAt).toBe(iso(T0 + 5 * DAY));
+        expect(await verify(long.secret)).toBeNull();
+        expect(await verify(bounded.secret)).toMatchObject({ expiresAt: iso(T0 + 15 * DAY) });
+        expect(await verify(within.secret)).toMatchObject({ expiresAt: iso(T0 + 11 * DAY) });
+        await emit(policiesSet(org, [['team', 300 * DAY]]));
+        await eventually(async () => {
+          const recorded = await host.store.readStream(`token-ttl-policies-${org}`);
+          expect(recorded).toHaveLength(3);
+        });
+        expect((await get(forever.token.id)).expiredAt).toBe(iso(T0 + 5 * DAY));
+        clock.t = T0;
       });
     });
 
