@@ -74,6 +74,7 @@ const describeUserTokens = (
         tokenId: token.id,
         userId: U('user-1'),
         expiresAt: '2027-01-01T00:00:00.000Z',
+        createdAt: '2026-11-26T10:00:00.000Z',
       });
       clock.t = T0 + MINUTE + 30_000;
       expect(await verify(secret)).not.toBeNull(); // within the touch interval: last use stays at +1 min
