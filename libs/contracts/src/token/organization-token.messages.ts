@@ -37,7 +37,10 @@ export const createOrganizationTokenRequest = z.object({
   /** The organization's current name, kept with the token for display (the synthetic service user). */
   organizationName: z.string().min(1).max(256),
   kind: z.enum(ORGANIZATION_TOKEN_KINDS),
-  /** ISO 8601 instant after now, or null/absent for a token that never expires. */
+  /**
+   * ISO 8601 instant after now, or null/absent for a token that never expires — unless the organization has a token
+   * TTL policy for this token type (TFC-API §5.4): then absent means `createdAt + max`, and a later instant is refused.
+   */
   expiredAt: z.string().max(64).nullable().optional(),
   /** Idempotency key chosen by the gateway per request: a redelivered create is `TOKEN.ALREADY_EXISTS`. */
   requestId: z.string().min(1).max(200).optional(),

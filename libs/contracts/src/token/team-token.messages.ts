@@ -57,7 +57,10 @@ export const createTeamTokenRequest = z.object({
   organizationId,
   /** A described token (non-blank, unique within the team), or null for the legacy token. */
   description: z.string().trim().min(1).max(TEAM_TOKEN_DESCRIPTION_MAX).nullable(),
-  /** ISO 8601 instant after now, or null/absent for a token that never expires. */
+  /**
+   * ISO 8601 instant after now, or null/absent for a token that never expires — unless the organization has a token
+   * TTL policy for this token type (TFC-API §5.4): then absent means `createdAt + max`, and a later instant is refused.
+   */
   expiredAt: z.string().max(64).nullable().optional(),
   /** Idempotency key chosen by the gateway per request: a redelivered create is `TOKEN.ALREADY_EXISTS`. */
   requestId: z.string().min(1).max(200).optional(),
