@@ -4,6 +4,7 @@ import {
   runMembershipJourney,
   runTeamTokenJourney,
   runTokenExpiryJourney,
+  runTokenTtlJourney,
   startDistributedDeployment,
   uniqueName,
 } from '@idp/testing';
@@ -30,5 +31,12 @@ describeWithInfra(['postgres', 'kafka', 'mongo'], 'memberships, distributed serv
     // User, team and organization tokens used across their expiry (issue 5), the gateway and the token service apart.
     const expiry = await runTokenExpiryJourney(url, membership.carol, prefix);
     console.info('token expiry, distributed (ms relative to expired-at):', JSON.stringify(expiry.figures));
+    // Token TTL policies (TFC-API §5.4): membership bounds user tokens, the token service team and organization tokens.
+    const ttl = await runTokenTtlJourney(url, membership.carol, membership.bob, prefix);
+    console.info(
+      'token TTL policy, distributed: team token ended',
+      ttl.teamTokenEndedAfterMs,
+      'ms after the policy',
+    );
   }, 300_000);
 });

@@ -3,6 +3,7 @@ import {
   runMembershipJourney,
   runTeamTokenJourney,
   runTokenExpiryJourney,
+  runTokenTtlJourney,
   uniqueName,
   withEmbeddedPlatform,
 } from '@idp/testing';
@@ -24,6 +25,13 @@ describe('memberships, embedded platform over HTTP', () => {
         // User, team and organization tokens used across their expiry (issue 5).
         const expiry = await runTokenExpiryJourney(url, membership.carol, prefix);
         console.info('token expiry, embedded (ms relative to expired-at):', JSON.stringify(expiry.figures));
+        // Token TTL policies (TFC-API §5.4): membership bounds user tokens, the token service team and organization tokens.
+        const ttl = await runTokenTtlJourney(url, membership.carol, membership.bob, prefix);
+        console.info(
+          'token TTL policy, embedded: team token ended',
+          ttl.teamTokenEndedAfterMs,
+          'ms after the policy',
+        );
       },
     );
     expect(exitCode).toBe(0);

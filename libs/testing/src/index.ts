@@ -9,6 +9,7 @@ export * from './wait';
 export * from './journeys/membership-journey';
 export * from './journeys/team-token-journey';
 export * from './journeys/token-expiry-journey';
+export * from './journeys/token-ttl-journey';
 export * from './journeys/admin-journey';
 export * from './journeys/two-factor-journey';
 export * from './journeys/two-factor-policy-journey';
