@@ -128,14 +128,17 @@ const openSessionsRuntime = async (
   // Appends through this store wake the projection at once; `catchUp()` after each write is what makes replies
   // read-your-writes, the wake-up only keeps the tail loop from waiting for its next poll.
   const events = new NotifyingEventStore(infra.eventStore);
-  const runner = new ProjectionRunner(sessionsProjection, {
-    events,
-    readStores: infra.readStores,
-    checkpoints: infra.projectionCheckpoints,
-    parked: infra.parkedEvents,
-    logger: runnerLogger(logger),
-    clock,
-  });
+  // Every projection of the token service runs on the same event store, read stores and checkpoints.
+  const runnerFor = (projection: ConstructorParameters<typeof ProjectionRunner>[0]) =>
+    new ProjectionRunner(projection, {
+      events,
+      readStores: infra.readStores,
+      checkpoints: infra.projectionCheckpoints,
+      parked: infra.parkedEvents,
+      logger: runnerLogger(logger),
+      clock,
+    });
+  const runner = runnerFor(sessionsProjection);
   const activity = new SessionActivity(await infra.readStores.open(sessionActivityModel), {
     touchIntervalMs: settings.touchIntervalMs,
     lostSince: clock.now().getTime(),
@@ -151,14 +154,7 @@ const openSessionsRuntime = async (
     newSecret: newSessionSecret,
     warn: (m, d) => logger.warn(`${m} ${JSON.stringify(d)}`),
   });
-  const tokenRunner = new ProjectionRunner(userTokensProjection, {
-    events,
-    readStores: infra.readStores,
-    checkpoints: infra.projectionCheckpoints,
-    parked: infra.parkedEvents,
-    logger: runnerLogger(logger),
-    clock,
-  });
+  const tokenRunner = runnerFor(userTokensProjection);
   const userTokens = new UserTokenService({
     events,
     runner: tokenRunner,
@@ -171,27 +167,13 @@ const openSessionsRuntime = async (
     newTokenId: newUserTokenId,
     newSecret: newUserTokenSecret,
   });
-  const ttlPoliciesRunner = new ProjectionRunner(tokenTtlPoliciesProjection, {
-    events,
-    readStores: infra.readStores,
-    checkpoints: infra.projectionCheckpoints,
-    parked: infra.parkedEvents,
-    logger: runnerLogger(logger),
-    clock,
-  });
+  const ttlPoliciesRunner = runnerFor(tokenTtlPoliciesProjection);
   const ttlPolicies = new TokenTtlPolicies({
     events,
     runner: ttlPoliciesRunner,
     policies: await infra.readStores.open(tokenTtlPoliciesModel),
   });
-  const organizationTokenRunner = new ProjectionRunner(organizationTokensProjection, {
-    events,
-    readStores: infra.readStores,
-    checkpoints: infra.projectionCheckpoints,
-    parked: infra.parkedEvents,
-    logger: runnerLogger(logger),
-    clock,
-  });
+  const organizationTokenRunner = runnerFor(organizationTokensProjection);
   const organizationTokens = new OrganizationTokenService({
     events,
     runner: organizationTokenRunner,
@@ -204,14 +186,7 @@ const openSessionsRuntime = async (
     newSecret: newApiTokenSecret,
     ttlPolicies,
   });
-  const teamTokenRunner = new ProjectionRunner(teamTokensProjection, {
-    events,
-    readStores: infra.readStores,
-    checkpoints: infra.projectionCheckpoints,
-    parked: infra.parkedEvents,
-    logger: runnerLogger(logger),
-    clock,
-  });
+  const teamTokenRunner = runnerFor(teamTokensProjection);
   const teamTokens = new TeamTokenService({
     events,
     runner: teamTokenRunner,
