@@ -34,6 +34,9 @@ import {
 } from '../../libs/eventing/src/bus';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2_000);
+/** Concurrent request-reply: this many requests with CONCURRENCY in flight, for CPU per request. */
+const CONCURRENT_REQUESTS = Number(process.env.BENCH_CONCURRENT_REQUESTS ?? 20_000);
+const CONCURRENCY = 16;
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
 const BATCH = 200;
 const KEYS = 100;
@@ -52,6 +55,10 @@ interface Result {
   requests: number;
   p50: number;
   p99: number;
+  /** Concurrent phase: requests answered, their rate, and this process's CPU (client + handler) per request. */
+  concurrentRequests: number;
+  concurrentPerSecond: number;
+  cpuMicrosPerRequest: number;
   events: number;
   publishSeconds: number;
   eventsPerSecond: number;
@@ -69,9 +76,10 @@ const run = Date.now().toString(36);
 const handlers = (requestTopic: string, eventTopic: string, onEvent: () => void): Type => {
   @Controller()
   class BenchHandlers {
+    // Returns a payload shaped like a gateway request's reply: a dozen short fields (an account's size).
     @MessagePattern(requestTopic)
-    echo(@Payload() data: { i: number }) {
-      return { i: data.i };
+    echo(@Payload() data: { i: number; meta?: unknown }) {
+      return { ...REPLY, i: data.i };
     }
 
     @EventPattern(eventTopic)
@@ -82,6 +90,25 @@ const handlers = (requestTopic: string, eventTopic: string, onEvent: () => void)
   @Module({ controllers: [BenchHandlers] })
   class BenchModule {}
   return BenchModule;
+};
+
+/** What the gateway sends with every request (`meta`), and a reply of an account's size. */
+const META = {
+  correlationId: 'bench-0000-0000',
+  ip: '127.0.0.1',
+  actor: { kind: 'user', id: 'user-bench123456' },
+};
+const REPLY = {
+  id: 'user-bench123456',
+  username: 'bench-user',
+  email: 'bench@example.org',
+  isServiceAccount: false,
+  isAdmin: false,
+  isSuspended: false,
+  twoFactor: { enabled: false, verified: false },
+  unconfirmedEmail: null,
+  createdAt: '2026-12-06T00:00:00.000Z',
+  permissions: { canCreateOrganizations: true, canChangeEmail: true, canChangeUsername: true },
 };
 
 const percentile = (sorted: number[], p: number) =>
@@ -102,7 +129,8 @@ const bench = async (transport: Transport): Promise<Result> => {
   const client = transport.client([requestTopic]);
   await client.connect();
   try {
-    const ask = (i: number) => lastValueFrom(client.send(requestTopic, { i }).pipe(timeout(10_000)));
+    const ask = (i: number) =>
+      lastValueFrom(client.send(requestTopic, { i, meta: META }).pipe(timeout(10_000)));
     for (let i = 0; i < 100; i++) await ask(i);
     const latencies: number[] = [];
     const rrDeadline = Date.now() + PHASE_DEADLINE_MS;
@@ -112,6 +140,37 @@ const bench = async (transport: Transport): Promise<Result> => {
       latencies.push(performance.now() - t0);
     }
     latencies.sort((a, b) => a - b);
+
+    // CONCURRENCY requests in flight, as a gateway under load sends them: CPU of this process per request.
+    let issued = 0;
+    let answered = 0;
+    const ccDeadline = Date.now() + PHASE_DEADLINE_MS;
+    const cpu0 = process.cpuUsage();
+    const cc0 = performance.now();
+    // No rxjs `timeout` per request here (its scheduler would be most of what is measured, and the gateway's
+    // ServiceClient uses a plain timer): one watchdog for the whole phase instead.
+    const askPlain = (i: number) => lastValueFrom(client.send(requestTopic, { i, meta: META }));
+    let watchdog: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(
+        Array.from({ length: CONCURRENCY }, async () => {
+          while (issued < CONCURRENT_REQUESTS && Date.now() < ccDeadline) {
+            await askPlain(issued++);
+            answered++;
+          }
+        }),
+      ),
+      new Promise((_, reject) => {
+        watchdog = setTimeout(
+          () =>
+            reject(new Error(`${transport.name}: concurrent requests still unanswered after the deadline`)),
+          PHASE_DEADLINE_MS + 10_000,
+        );
+      }),
+    ]);
+    clearTimeout(watchdog);
+    const ccSeconds = (performance.now() - cc0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
 
     const t0 = performance.now();
     for (let sent = 0; sent < EVENTS; sent += BATCH) {
@@ -130,6 +189,9 @@ const bench = async (transport: Transport): Promise<Result> => {
       requests: latencies.length,
       p50: percentile(latencies, 50),
       p99: percentile(latencies, 99),
+      concurrentRequests: answered,
+      concurrentPerSecond: answered / ccSeconds,
+      cpuMicrosPerRequest: (cpu.user + cpu.system) / Math.max(1, answered),
       events: consumed,
       publishSeconds,
       eventsPerSecond: consumed / seconds,
@@ -199,7 +261,7 @@ const main = async () => {
   for (const transport of transports) results.push(await bench(transport));
   const f = (n: number, digits = 2) => n.toFixed(digits);
   console.log(
-    `\nBus benchmark (node ${process.version}; ${REQUESTS} sequential requests after 100 warm-up; ${EVENTS} keyed events over ${KEYS} keys in batches of ${BATCH}, one consumer group, 3 partitions)\n`,
+    `\nBus benchmark (node ${process.version}; ${REQUESTS} sequential requests after 100 warm-up, then ${CONCURRENT_REQUESTS} with ${CONCURRENCY} in flight; ${EVENTS} keyed events over ${KEYS} keys in batches of ${BATCH}, one consumer group, 3 partitions)\n`,
   );
   // Baseline: the in-process transport measured in this same run (always first). Latency ratios > 1× mean slower,
   // the throughput ratio < 1× means slower.
@@ -212,6 +274,16 @@ const main = async () => {
   for (const r of results) {
     console.log(
       `| ${r.transport} | ${r.requests} | ${f(r.p50, 3)} | ${f(r.p99, 3)} | ${x(r.p50 / base.p50)} | ${x(r.p99 / base.p99)} | ${r.events} | ${f(r.publishSeconds)} | ${f(r.eventsPerSecond, 0)} | ${x(r.eventsPerSecond / base.eventsPerSecond)} |`,
+    );
+  }
+  // CPU is this Node process's (client and handler); on Kafka the broker's JVM works on top of it, unmeasured here.
+  console.log(
+    `\n| transport | requests, ${CONCURRENCY} in flight | requests/s | CPU µs/request (client + handler process) | requests/s × in-process | CPU/request × in-process |`,
+  );
+  console.log('| --- | --: | --: | --: | --: | --: |');
+  for (const r of results) {
+    console.log(
+      `| ${r.transport} | ${r.concurrentRequests} | ${f(r.concurrentPerSecond, 0)} | ${f(r.cpuMicrosPerRequest, 1)} | ${x(r.concurrentPerSecond / base.concurrentPerSecond)} | ${x(r.cpuMicrosPerRequest / base.cpuMicrosPerRequest)} |`,
     );
   }
   if (!brokers) console.log('\nKafka skipped: set KAFKA_BROKERS or start deploy/local/up kafka.');
