@@ -1,4 +1,10 @@
-import { type KafkaContext, type KafkaOptions, type ReadPacket, ServerKafka } from '@nestjs/microservices';
+import {
+  type KafkaContext,
+  type KafkaOptions,
+  type MessageHandler,
+  type ReadPacket,
+  ServerKafka,
+} from '@nestjs/microservices';
 import { NO_EVENT_HANDLER } from '@nestjs/microservices/constants';
 import type { Consumer } from '@nestjs/microservices/external/kafka.interface';
 import { isObservable, lastValueFrom } from 'rxjs';
@@ -76,6 +82,15 @@ export class KafkaBusServer extends ServerKafka {
   /** Handlers register under the prefixed topic; an incoming topic is already prefixed (idempotent). */
   override normalizePattern(pattern: Parameters<ServerKafka['normalizePattern']>[0]): string {
     return withPrefix(this.topicPrefix, super.normalizePattern(pattern));
+  }
+
+  /**
+   * The handler registered under this very topic first (an incoming topic is already prefixed): Nest's lookup would
+   * `JSON.parse` a plain topic name, throwing and catching a SyntaxError, on every message. Anything else (a JSON
+   * pattern) goes through Nest's lookup as before. The in-process server does the same.
+   */
+  override getHandlerByPattern(pattern: string): MessageHandler | null {
+    return this.messageHandlers.get(pattern) ?? super.getHandlerByPattern(pattern);
   }
 
   override async bindEvents(consumer: Consumer): Promise<void> {
