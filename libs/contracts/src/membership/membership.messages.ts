@@ -140,24 +140,36 @@ export const listOrganizationsRequest = z.object({
 });
 export const organizationRequest = z.object({ meta: requestMetaSchema, organization: organizationName });
 /**
+ * The policies a change sets (TFC-API §5.4), as both the gateway's body and the membership request bound them: at
+ * least one entry, each `tokenType` one of `TOKEN_TTL_TYPES` and at most once (a repeated one is an issue at
+ * `[index, 'tokenType']`), `maxTtlMs` a positive integer of at most `MAX_TOKEN_TTL_MS` (two years).
+ */
+export const tokenTtlPolicyChanges = z
+  .array(
+    z.object({
+      tokenType: z.enum(TOKEN_TTL_TYPES),
+      maxTtlMs: z.number().int().positive().max(MAX_TOKEN_TTL_MS),
+    }),
+  )
+  .min(1)
+  .max(TOKEN_TTL_TYPES.length)
+  .superRefine((list, ctx) => {
+    const seen = new Set<string>();
+    list.forEach((policy, i) => {
+      if (seen.has(policy.tokenType))
+        ctx.addIssue({ code: 'custom', path: [i, 'tokenType'], message: 'must appear only once' });
+      seen.add(policy.tokenType);
+    });
+  });
+
+/**
  * `PATCH /organizations/:name/token-ttl-policies` (TFC-API §5.4): sets the listed types' maxima; types not listed keep
  * theirs. Owners only. One entry per type.
  */
 export const setTokenTtlPoliciesRequest = z.object({
   meta: requestMetaSchema,
   organization: organizationName,
-  policies: z
-    .array(
-      z.object({
-        tokenType: z.enum(TOKEN_TTL_TYPES),
-        maxTtlMs: z.number().int().positive().max(MAX_TOKEN_TTL_MS),
-      }),
-    )
-    .min(1)
-    .max(TOKEN_TTL_TYPES.length)
-    .refine((list) => new Set(list.map((p) => p.tokenType)).size === list.length, {
-      message: 'Each token type may appear once',
-    }),
+  policies: tokenTtlPolicyChanges,
 });
 export const updateOrganizationRequest = z.object({
   meta: requestMetaSchema,
