@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { access, link, mkdir, open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createTransport } from 'nodemailer';
+import { writeOutboxFileOnce } from '../outbox-file';
 import { composeMail, idempotencyToken, type Sender } from './mail-message';
 import {
   type MailReceipt,
@@ -10,12 +9,6 @@ import {
   type OutgoingMail,
   TransientMailError,
 } from './mailer.port';
-
-const exists = (path: string) =>
-  access(path).then(
-    () => true,
-    () => false,
-  );
 
 export interface OutboxMailerOptions {
   /** The outbox folder, `<DATA_DIR>/outbox`; created (mode 0700) on first send. */
@@ -52,10 +45,11 @@ export class OutboxMailer implements Mailer {
 
   async send(message: OutgoingMail): Promise<MailReceipt> {
     const { options, messageId, recipient } = composeMail(message, this.options.sender);
-    const path = join(this.options.dir, `${idempotencyToken(message.idempotencyKey)}.eml`);
+    const name = `${idempotencyToken(message.idempotencyKey)}.eml`;
+    const path = join(this.options.dir, name);
     try {
       const { message: raw } = await this.composer.sendMail(options);
-      const written = await this.writeOnce(path, raw as Buffer);
+      const written = await writeOutboxFileOnce(this.options.dir, name, raw as Buffer);
       this.options.log(
         written
           ? `mail written to outbox: ${path} (Message-ID ${messageId})`
@@ -72,29 +66,4 @@ export class OutboxMailer implements Mailer {
       );
     }
   }
-
-  /** Writes `raw` to `path` unless it exists; true when this call wrote it. */
-  private async writeOnce(path: string, raw: Buffer): Promise<boolean> {
-    if (await exists(path)) return false;
-    await mkdir(this.options.dir, { recursive: true, mode: 0o700 });
-    const temp = join(this.options.dir, `.${randomBytes(8).toString('hex')}.tmp`);
-    try {
-      const file = await open(temp, 'wx', 0o600);
-      try {
-        await file.writeFile(raw);
-        await file.sync();
-      } finally {
-        await file.close();
-      }
-      await link(temp, path);
-      return true;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-      throw err;
-    } finally {
-      await unlink(temp).catch(() => undefined);
-    }
-  }
-
-  async close(): Promise<void> {}
 }
