@@ -5,7 +5,6 @@ import {
   type CreateUserTokenResult,
   type DeleteOrganizationTokenResult,
   eventsTopic,
-  type MembershipIntegrationEvent,
   ORG_TOKEN,
   type OrganizationTokenView,
   TOKEN,
@@ -21,6 +20,7 @@ import {
   eventually,
   uniqueName,
 } from '@idp/testing';
+import { membershipEventRecorder } from './testing/membership-events';
 
 const MINUTE = 60_000;
 const T0 = Date.parse('2026-11-26T10:00:00.000Z');
@@ -210,18 +210,7 @@ const describeOrganizationTokens = (
     });
 
     describe('membership events', () => {
-      let revision = 0;
-      const membershipEvent = (e: MembershipIntegrationEvent): RecordedEvent => ({
-        id: uuidv7(),
-        type: e.type,
-        schemaVersion: 1,
-        stream: `organization-${(e.data as { organizationId: string }).organizationId}`,
-        revision: revision++,
-        position: BigInt(revision),
-        occurredAt: new Date(clock.t),
-        data: e.data,
-        metadata: { correlationId: 'c-membership' },
-      });
+      const membershipEvent = membershipEventRecorder(() => clock.t);
       const emit = async (event: RecordedEvent) => {
         const m = toEventMessage(event);
         await lastValueFrom(

@@ -7,7 +7,6 @@ import {
   type DeleteTeamTokensResult,
   eventsTopic,
   type ListTeamTokensResult,
-  type MembershipIntegrationEvent,
   TEAM_TOKEN,
   type TeamTokenView,
   TOKEN,
@@ -23,6 +22,7 @@ import {
   uniqueName,
 } from '@idp/testing';
 import { useTokenTestHost } from './testing/token-test-host';
+import { membershipEventRecorder } from './testing/membership-events';
 
 const MINUTE = 60_000;
 const T0 = Date.parse('2026-11-26T10:00:00.000Z');
@@ -199,18 +199,7 @@ const describeTeamTokens = (
     });
 
     describe('membership events', () => {
-      let revision = 0;
-      const membershipEvent = (e: MembershipIntegrationEvent): RecordedEvent => ({
-        id: uuidv7(),
-        type: e.type,
-        schemaVersion: 1,
-        stream: `organization-${(e.data as { organizationId: string }).organizationId}`,
-        revision: revision++,
-        position: BigInt(revision),
-        occurredAt: new Date(clock.t),
-        data: e.data,
-        metadata: { correlationId: 'c-membership' },
-      });
+      const membershipEvent = membershipEventRecorder(() => clock.t);
       const emit = async (event: RecordedEvent) => {
         const m = toEventMessage(event);
         await lastValueFrom(

@@ -1,4 +1,4 @@
-import type { MembershipIntegrationEvent, TokenTtlType } from '@idp/contracts';
+import type { TokenTtlType } from '@idp/contracts';
 import {
   InMemoryCheckpointStore,
   InMemoryEventStore,
@@ -9,7 +9,6 @@ import {
   type Projection,
   ProjectionRunner,
   type ReadModels,
-  type RecordedEvent,
   uuidv7,
 } from '@idp/eventing';
 import { newApiTokenSecret, newUserTokenId } from './credentials';
@@ -24,6 +23,7 @@ import {
   teamTokenActivityModel,
   UserTokenActivity,
 } from './user-token-activity';
+import { membershipEventRecorder } from '../testing/membership-events';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -79,18 +79,7 @@ const setup = async () => {
     teamTokens,
     ttlPolicies,
   );
-  let revision = 0;
-  const membershipEvent = (e: MembershipIntegrationEvent): RecordedEvent => ({
-    id: uuidv7(),
-    type: e.type,
-    schemaVersion: 1,
-    stream: `organization-${(e.data as { organizationId: string }).organizationId}`,
-    revision: revision++,
-    position: BigInt(revision),
-    occurredAt: new Date(clock.t),
-    data: e.data,
-    metadata: { correlationId: 'c-membership' },
-  });
+  const membershipEvent = membershipEventRecorder(() => clock.t);
   const policiesSet = (organizationId: string, policies: [TokenTtlType, number][]) =>
     membershipEvent({
       type: 'OrganizationTokenTtlPoliciesSet',
