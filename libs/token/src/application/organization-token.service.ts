@@ -26,7 +26,6 @@ import {
   organizationTokenStream,
   ttlTypeOfKind,
 } from '../domain/organization-token/organization-token.decider';
-import { exceedsMaxTtl } from '../domain/token-ttl-policy/token-ttl';
 import { credentialHash, organizationTokenIdFor, verifiedApiToken } from './credentials';
 import type { OrganizationTokenDocument } from './organization-tokens.projection';
 import { invalidTokenRequest } from './request-errors';
@@ -46,7 +45,7 @@ export interface OrganizationTokenServiceDeps {
   newTokenId: () => string;
   newSecret: () => string;
   /** The organizations' token TTL policies (ADR 012): `organization` / `audit_trails` maxima bound `expiredAt`. */
-  ttlPolicies: Pick<TokenTtlPolicies, 'maxTtlMs' | 'catchUp'>;
+  ttlPolicies: Pick<TokenTtlPolicies, 'maxTtlMs' | 'boundAfterCreate'>;
 }
 
 /** `created-by` from the request's actor: a user, or the organization token itself. Anything else is refused. */
@@ -99,21 +98,19 @@ export class OrganizationTokenService {
     const replacedTokenId =
       events.flatMap((e) => (e.type === 'OrganizationTokenRevoked' ? [e.data.tokenId] : []))[0] ?? null;
     await this.afterWrite(replacedTokenId ? [replacedTokenId] : []);
-    let { expiredAt } = events.find(
+    const created = events.find(
       (e): e is Extract<OrganizationTokenEvent, { type: 'OrganizationTokenCreated' }> =>
         e.type === 'OrganizationTokenCreated',
     )!.data;
-    // A policy recorded while this create was being decided: either its sweep sees this token, or this re-read sees
-    // the policy (the sweep records the policy before it reads the tokens) — no token outlives it.
-    await this.deps.ttlPolicies.catchUp();
-    const latestMax = await this.deps.ttlPolicies.maxTtlMs(organizationId, ttlType);
-    if (latestMax !== null && exceedsMaxTtl(now, expiredAt, latestMax)) {
-      const shortened = await this.shortenKind(organizationId, kind, latestMax, {
-        ...metadataOf(request.meta),
-        actor: { kind: 'system', id: 'token' },
-      });
-      expiredAt = shortened.find((e) => e.tokenId === tokenId)?.expiredAt ?? expiredAt;
-    }
+    const expiredAt = await this.deps.ttlPolicies.boundAfterCreate(
+      { tokenId, organizationId, createdAt: now, expiredAt: created.expiredAt },
+      ttlType,
+      (max) =>
+        this.shortenKind(organizationId, kind, max, {
+          ...metadataOf(request.meta),
+          actor: { kind: 'system', id: 'token' },
+        }),
+    );
     return {
       token: {
         id: tokenId,

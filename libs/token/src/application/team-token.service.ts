@@ -42,7 +42,7 @@ export interface TeamTokenServiceDeps {
   newTokenId: () => string;
   newSecret: () => string;
   /** The organizations' token TTL policies (ADR 012): the `team` maximum bounds `expiredAt`. */
-  ttlPolicies: Pick<TokenTtlPolicies, 'maxTtlMs' | 'catchUp'>;
+  ttlPolicies: Pick<TokenTtlPolicies, 'maxTtlMs' | 'boundAfterCreate'>;
 }
 
 /** `created-by` from the request's actor: a user, the organization token or a team token. Anything else is refused. */
@@ -106,20 +106,18 @@ export class TeamTokenService {
     const replacedTokenId =
       events.flatMap((e) => (e.type === 'TeamTokenRevoked' ? [e.data.tokenId] : []))[0] ?? null;
     await this.afterWrite(replacedTokenId ? [replacedTokenId] : []);
-    let { expiredAt } = events.find(
+    const created = events.find(
       (e): e is Extract<TeamTokenEvent, { type: 'TeamTokenCreated' }> => e.type === 'TeamTokenCreated',
     )!.data;
-    // A policy recorded while this create was being decided: either its sweep sees this token, or this re-read sees
-    // the policy (the sweep records the policy before it reads the tokens) — no token outlives it.
-    await this.deps.ttlPolicies.catchUp();
-    const latestMax = await this.deps.ttlPolicies.maxTtlMs(organizationId, 'team');
-    if (latestMax !== null && exceedsMaxTtl(now, expiredAt, latestMax)) {
-      const shortened = await this.shortenTeam(teamId, latestMax, {
-        ...metadataOf(request.meta),
-        actor: { kind: 'system', id: 'token' },
-      });
-      expiredAt = shortened.find((e) => e.tokenId === tokenId)?.expiredAt ?? expiredAt;
-    }
+    const expiredAt = await this.deps.ttlPolicies.boundAfterCreate(
+      { tokenId, organizationId, createdAt: now, expiredAt: created.expiredAt },
+      'team',
+      (max) =>
+        this.shortenTeam(teamId, max, {
+          ...metadataOf(request.meta),
+          actor: { kind: 'system', id: 'token' },
+        }),
+    );
     return {
       token: {
         id: tokenId,

@@ -16,6 +16,7 @@ import {
   type TokenTtlPoliciesEvent,
   tokenTtlPoliciesStream,
 } from '../domain/token-ttl-policy/token-ttl-policies.decider';
+import { exceedsMaxTtl } from '../domain/token-ttl-policy/token-ttl';
 
 /** One organization's token TTL policies (TFC-API §5.4) as the token service knows them, keyed by organization id. */
 export interface TokenTtlPoliciesDocument {
@@ -102,6 +103,25 @@ export class TokenTtlPolicies {
   /** Waits until every recorded policy is in the read model (this replica's runner over the shared store). */
   catchUp(): Promise<unknown> {
     return this.deps.runner.catchUp();
+  }
+
+  /**
+   * After a token was created under the maximum read before its decision: a policy recorded meanwhile either has its
+   * sweep see this token, or this re-read sees the policy (the sweep records the policy before it reads the tokens),
+   * so no token outlives it. When the latest maximum is tighter, `shorten` applies it; returns the token's
+   * `expiredAt` as it now stands.
+   */
+  async boundAfterCreate(
+    token: { tokenId: string; organizationId: string; createdAt: string; expiredAt: string | null },
+    tokenType: TokenTtlType,
+    shorten: (maxTtlMs: number) => Promise<{ tokenId: string; expiredAt: string }[]>,
+  ): Promise<string | null> {
+    await this.catchUp();
+    const latestMax = await this.maxTtlMs(token.organizationId, tokenType);
+    if (latestMax === null || !exceedsMaxTtl(token.createdAt, token.expiredAt, latestMax))
+      return token.expiredAt;
+    const shortened = await shorten(latestMax);
+    return shortened.find((e) => e.tokenId === token.tokenId)?.expiredAt ?? token.expiredAt;
   }
 
   private async execute(
